@@ -1,0 +1,74 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  dbConfigFrom,
+  type EmbeddedDatabase,
+  ensureAppRole,
+  migrate,
+  startEmbeddedPostgres,
+} from '@civicgrid/db';
+import { createApi, loadDivisionImporter, openCoreDatabase } from './app.ts';
+import { appendOnlyTables, coreMigrations } from './platform.ts';
+import { localSecrets } from './secrets.ts';
+import { generatePassword, seedDemo } from './seed.ts';
+
+const env = process.env;
+const dataDir = resolve(env.DATA_DIR ?? fileURLToPath(new URL('../../../.data/', import.meta.url)));
+const log = (msg: string) => process.stdout.write(`${msg}\n`);
+
+let embedded: EmbeddedDatabase | undefined;
+let ownerUrl: string;
+let appPassword: string | undefined;
+let jwtSecret = env.JWT_SECRET;
+if (env.DATABASE_URL) {
+  ownerUrl = env.DATABASE_URL;
+  if (!jwtSecret) throw new Error('JWT_SECRET must be set when DATABASE_URL is set');
+} else {
+  const secrets = await localSecrets(dataDir);
+  log(`no DATABASE_URL: starting embedded PostgreSQL with data in ${dataDir}/pg`);
+  embedded = await startEmbeddedPostgres(dataDir, secrets.ownerDbPassword);
+  ownerUrl = embedded.ownerUrl;
+  appPassword = secrets.appDbPassword;
+  jwtSecret ??= secrets.jwtSecret;
+}
+const cfg = dbConfigFrom(ownerUrl, env, appPassword);
+const applied = await migrate(cfg.ownerUrl, coreMigrations);
+if (applied.length) log(`migrations applied: ${applied.join(', ')}`);
+if (cfg.appPassword) await ensureAppRole(cfg.ownerUrl, cfg.appRole, cfg.appPassword, appendOnlyTables);
+const db = await openCoreDatabase(cfg.appUrl, cfg.poolSize);
+
+if (env.SEED_DEMO !== 'false') {
+  const password = env.DEMO_PASSWORD || generatePassword();
+  const seeded = await seedDemo(db, password, await loadDivisionImporter());
+  if (seeded) {
+    log(
+      `demo tenant "${seeded.tenant}" seeded; users: ${seeded.users.join(', ')}; platform operator: platform`,
+    );
+    if (!env.DEMO_PASSWORD) log(`demo password (shown once; set DEMO_PASSWORD to choose it): ${password}`);
+  }
+}
+
+const app = await createApi(db, {
+  jwtSecret: jwtSecret!,
+  logger: {
+    level: env.LOG_LEVEL ?? 'info',
+    redact: ['req.headers.authorization', 'req.headers.cookie', 'req.body.password', 'req.body.refreshToken'],
+  },
+});
+
+let closing = false;
+async function shutdown(signal: string) {
+  if (closing) return;
+  closing = true;
+  app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+  const force = setTimeout(() => process.exit(1), 10_000);
+  force.unref();
+  await app.close();
+  await db.close();
+  await embedded?.stop();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+await app.listen({ port: Number(env.PORT ?? 3000), host: env.HOST ?? '0.0.0.0' });

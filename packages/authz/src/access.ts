@@ -1,0 +1,127 @@
+import { subject as asSubject, createMongoAbility, type MongoAbility } from '@casl/ability';
+import { packRules, rulesToCondition } from '@casl/ability/extra';
+import type { Tx } from '@civicgrid/db';
+import type { ScopePaths } from '@civicgrid/tenancy';
+import { splitPermission } from './catalog.ts';
+
+/** One grant as the ability needs it: the role's permissions and where in the tree it applies. */
+export interface GrantInfo {
+  grantId: string;
+  roleId: string;
+  roleKey: string;
+  roleName: string;
+  orgUnitId: string;
+  orgUnitName: string;
+  orgUnitPath: string;
+  permissions: string[];
+}
+
+/**
+ * A user's grants as one JSON array (`?` params: tenant id, user id); used alone by loadGrants and
+ * folded into the per-request principal query so a request costs one round trip for all of it.
+ */
+export const GRANTS_JSON_SQL = `coalesce((select json_agg(json_build_object(
+    'grantId', g.id, 'roleId', r.id, 'roleKey', r.key, 'roleName', r.name, 'orgUnitId', o.id,
+    'orgUnitName', o.name, 'orgUnitPath', o.path::text, 'permissions', r.permissions))
+  from role_grant g
+  join role r on r.tenant_id = g.tenant_id and r.id = g.role_id
+  join org_unit o on o.tenant_id = g.tenant_id and o.id = g.org_unit_id
+  where g.tenant_id = ? and g.user_id = ?), '[]'::json)`;
+
+export async function loadGrants(tx: Tx, userId: string): Promise<GrantInfo[]> {
+  const [row] = await tx.query<{ grants: GrantInfo[] }>(`select ${GRANTS_JSON_SQL} as grants`, [
+    tx.tenantId,
+    userId,
+  ]);
+  return row!.grants;
+}
+
+/** The condition every scoped rule carries: the record's unit or one of its ancestors is the grant's unit. */
+interface ScopeCondition {
+  ancestorIds: { $in: string[] };
+}
+type Condition = ScopeCondition | { $or: Condition[] } | { $and: Condition[] } | Record<string, never>;
+
+/**
+ * What one user may do, built from her grants: a CASL ability (authoritative for single records, packed
+ * for the UI) and, per permission, the subtrees it reaches (for SQL). A grant on a street reaches every
+ * community, grid and building under it; scope may differ per permission.
+ */
+export class Access {
+  readonly ability: MongoAbility;
+  readonly #pathOf = new Map<string, string>();
+
+  constructor(readonly grants: GrantInfo[]) {
+    const unitsByPermission = new Map<string, Set<string>>();
+    for (const g of grants) {
+      this.#pathOf.set(g.orgUnitId, g.orgUnitPath);
+      for (const p of g.permissions) {
+        const set = unitsByPermission.get(p) ?? new Set<string>();
+        set.add(g.orgUnitId);
+        unitsByPermission.set(p, set);
+      }
+    }
+    const rules = [...unitsByPermission].map(([p, units]) => {
+      const { subject, action } = splitPermission(p);
+      return { action, subject, conditions: { ancestorIds: { $in: [...units] } } };
+    });
+    this.ability = createMongoAbility(rules);
+  }
+
+  /** May the user do this on a record whose unit has these ancestors (root first, the unit itself last)? */
+  can(permission: string, ancestorIds: string[]): boolean {
+    const { subject, action } = splitPermission(permission);
+    return this.ability.can(action, asSubject(subject, { ancestorIds }));
+  }
+
+  /** Does the user hold this permission anywhere at all? */
+  holdsAnywhere(permission: string): boolean {
+    const { subject, action } = splitPermission(permission);
+    return this.ability.can(action, subject);
+  }
+
+  /** The subtrees where `permission` holds, from the ability's rules (rulesToCondition); [] = nowhere. */
+  scope(permission: string): ScopePaths {
+    const { subject, action } = splitPermission(permission);
+    const cond = rulesToCondition(
+      this.ability.rulesFor(action, subject),
+      (r) => {
+        // Inverted rules are never built here; refusing them keeps the SQL translation exact.
+        if (r.inverted) throw new Error('inverted rules are not translatable to scope');
+        return r.conditions as Condition;
+      },
+      { and: (c) => ({ $and: c }) as Condition, or: (c) => ({ $or: c }) as Condition, empty: () => ({}) },
+    ) as Condition | null;
+    if (cond === null) return [];
+    const units = new Set<string>();
+    this.#collect(cond, units);
+    const paths = [...units].map((u) => this.#pathOf.get(u)).filter((p): p is string => p != null);
+    if (paths.some((p) => !p.includes('.'))) return 'all';
+    // Drop paths already covered by an ancestor path: fewer, disjoint subtrees for the planner.
+    return paths.filter((p) => !paths.some((q) => q !== p && p.startsWith(`${q}.`)));
+  }
+
+  #collect(c: Condition, into: Set<string>): void {
+    if ('$or' in c) for (const x of c.$or) this.#collect(x, into);
+    else if ('ancestorIds' in c) for (const u of c.ancestorIds.$in) into.add(u);
+    else throw new Error(`untranslatable scope condition: ${JSON.stringify(c)}`);
+  }
+
+  packedRules(): unknown[] {
+    return packRules(this.ability.rules);
+  }
+
+  permissions(): string[] {
+    return [...new Set(this.grants.flatMap((g) => g.permissions))].sort();
+  }
+}
+
+/** SQL restricting a table's `org_unit_id` column to the scope: the org-tree semi-join of DESIGN.md. */
+export function orgScopeSql(scope: ScopePaths, tenantId: string | null, column = 'org_unit_id') {
+  if (scope === 'all') return { sql: 'true', params: [] as unknown[] };
+  if (scope.length === 0) return { sql: 'false', params: [] as unknown[] };
+  return {
+    sql: `${column} in (select id from org_unit where tenant_id = ? and path <@ ?::ltree[])`,
+    params: [tenantId, `{${scope.join(',')}}`] as unknown[],
+  };
+}

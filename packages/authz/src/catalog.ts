@@ -1,0 +1,55 @@
+/** A permission the core or a plugin declares: `<area>.<subject>.<action>`, with titles for the role matrix. */
+export interface PermissionDef {
+  key: string;
+  title: { 'zh-CN': string; en: string };
+  /** Grouping in the UI's permission matrix: the area (core or a plugin id). */
+  group?: string;
+}
+
+const KEY = /^[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*$/;
+
+/** `core.user.read` → subject `core.user`, action `read` (the CASL pair). */
+export function splitPermission(key: string): { subject: string; action: string } {
+  const i = key.lastIndexOf('.');
+  return { subject: key.slice(0, i), action: key.slice(i + 1) };
+}
+
+/** Every permission the running system knows; plugins add theirs at startup. */
+export class PermissionCatalog {
+  readonly #defs = new Map<string, PermissionDef>();
+
+  register(defs: PermissionDef[], group: string): void {
+    for (const d of defs) {
+      if (!KEY.test(d.key)) throw new Error(`permission key ${d.key} is not <area>.<subject>.<action>`);
+      if (this.#defs.has(d.key)) throw new Error(`permission ${d.key} is declared twice`);
+      this.#defs.set(d.key, { ...d, group });
+    }
+  }
+
+  has(key: string): boolean {
+    return this.#defs.has(key);
+  }
+
+  list(): PermissionDef[] {
+    return [...this.#defs.values()];
+  }
+}
+
+const p = (key: string, zh: string, en: string): PermissionDef => ({ key, title: { 'zh-CN': zh, en } });
+
+export const CORE_PERMISSIONS: PermissionDef[] = [
+  p('core.org-unit.read', '查看组织架构', 'View org units'),
+  p('core.org-unit.create', '新建组织单元', 'Create org units'),
+  p('core.org-unit.update', '编辑组织单元', 'Edit org units'),
+  p('core.org-unit.delete', '删除组织单元', 'Delete org units'),
+  p('core.org-unit.move', '调整网格划分', 'Re-zone (move) org units'),
+  p('core.org-unit.import', '导入行政区划', 'Import division codes'),
+  p('core.user.read', '查看用户', 'View users'),
+  p('core.user.create', '新建用户', 'Create users'),
+  p('core.user.update', '编辑、停用用户及重置密码', 'Edit, disable users and reset passwords'),
+  p('core.role.read', '查看角色', 'View roles'),
+  p('core.role.manage', '管理角色', 'Manage roles'),
+  p('core.grant.read', '查看授权', 'View grants'),
+  p('core.grant.manage', '授予与收回角色', 'Grant and revoke roles'),
+  p('core.audit.read', '查看审计日志', 'View the audit log'),
+];

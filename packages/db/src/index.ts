@@ -1,0 +1,7 @@
+export { ensureAppRole } from './app-role.ts';
+export { appUrlFor, type DbConfig, DEFAULT_APP_ROLE, dbConfigFrom } from './config.ts';
+export { type Database, enterTenant, openDatabase, type Tx } from './database.ts';
+export { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded.ts';
+export { type TenantScoped, tenantScoped } from './entity.ts';
+export { type MigrationSource, migrate, platformMigrations } from './migrator.ts';
+export { isUuid } from './uuid.ts';

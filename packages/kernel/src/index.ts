@@ -1,0 +1,1 @@
+export { AppError, badInput, conflict, type FieldIssue, forbidden, notFound } from './errors.ts';

@@ -1,0 +1,57 @@
+/** The org tree's kinds and which may hold which: the levels of the seeds (区 → 街道 → 社区 → 网格 → 小区 → 楼栋). */
+export const ORG_KINDS = [
+  'district',
+  'street',
+  'community',
+  'zone',
+  'grid',
+  'compound',
+  'building',
+  'department',
+] as const;
+export type OrgKind = (typeof ORG_KINDS)[number];
+
+export const GRID_TIERS = ['total', 'general', 'micro', 'dedicated'] as const;
+export type GridTier = (typeof GRID_TIERS)[number];
+
+export const GRID_TYPES = ['residential', 'street-block', 'business', 'park', 'school', 'hospital'] as const;
+export type GridType = (typeof GRID_TYPES)[number];
+
+/** null = may be a root. A city-level tenant may hold districts under its own district-level root. */
+const PARENTS: Record<OrgKind, ReadonlyArray<OrgKind | null>> = {
+  district: [null, 'district'],
+  street: ['district'],
+  community: ['street'],
+  zone: ['community'],
+  grid: ['community', 'zone', 'grid'],
+  compound: ['community', 'zone', 'grid'],
+  building: ['community', 'grid', 'compound'],
+  department: ['district', 'street'],
+};
+
+/** "3+1": a total grid holds general and dedicated grids, a general grid holds micro-grids. */
+const TIER_RANK: Record<GridTier, number> = { total: 0, general: 1, dedicated: 1, micro: 2 };
+
+export interface UnitShape {
+  kind: OrgKind;
+  gridTier?: GridTier | null;
+}
+
+/** Why `child` cannot sit under `parent` (null = it can). Messages name the rule for the user. */
+export function placementError(child: UnitShape, parent: UnitShape | null): string | null {
+  const allowed = PARENTS[child.kind];
+  if (!allowed.includes(parent ? parent.kind : null)) {
+    return parent
+      ? `a ${parent.kind} cannot hold a ${child.kind}`
+      : `a ${child.kind} cannot be a root unit (allowed under: ${allowed.join(', ')})`;
+  }
+  if (child.kind === 'grid' && parent?.kind === 'grid') {
+    const c = TIER_RANK[child.gridTier ?? 'general'];
+    const p = TIER_RANK[parent.gridTier ?? 'general'];
+    if (c <= p) return `a ${child.gridTier} grid cannot sit under a ${parent.gridTier} grid`;
+  }
+  return null;
+}
+
+/** ltree label of a unit: its uuid without hyphens (labels allow only [A-Za-z0-9_] on PostgreSQL 15). */
+export const pathLabel = (id: string): string => id.replaceAll('-', '');
