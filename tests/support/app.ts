@@ -13,7 +13,9 @@ export interface TestApp {
 }
 
 /** The real API on the run's real database, connected as the application role (RLS applies). */
-export async function startApp(opts: { loginLimits?: { perIp: number; perAccount: number } } = {}): Promise<TestApp> {
+export async function startApp(
+  opts: { loginLimits?: { perIp: number; perAccount: number } } = {},
+): Promise<TestApp> {
   const { appUrl } = inject('db');
   const db = await openCoreDatabase(appUrl, 4);
   const app = await createApi(db, {
@@ -26,8 +28,17 @@ export async function startApp(opts: { loginLimits?: { perIp: number; perAccount
 
 export const uniqueCode = (prefix = 't') => `${prefix}${randomBytes(5).toString('hex')}`;
 
-export async function login(app: FastifyInstance, tenant: string | undefined, username: string, password = PASSWORD) {
-  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { tenant, username, password } });
+export async function login(
+  app: FastifyInstance,
+  tenant: string | undefined,
+  username: string,
+  password = PASSWORD,
+) {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { tenant, username, password },
+  });
   if (res.statusCode !== 200) throw new Error(`login ${username} failed: ${res.statusCode} ${res.body}`);
   return res.json() as { accessToken: string; refreshToken: string };
 }
@@ -35,7 +46,12 @@ export async function login(app: FastifyInstance, tenant: string | undefined, us
 /** An authenticated client for one user: `get`, `post`, … answer Fastify's inject response. */
 export function as(app: FastifyInstance, token: string) {
   const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE') => (url: string, payload?: unknown) =>
-    app.inject({ method, url: `/api/v1${url}`, headers: { authorization: `Bearer ${token}` }, ...(payload === undefined ? {} : { payload: payload as object }) });
+    app.inject({
+      method,
+      url: `/api/v1${url}`,
+      headers: { authorization: `Bearer ${token}` },
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
   return { get: call('GET'), post: call('POST'), patch: call('PATCH'), delete: call('DELETE') };
 }
 export type Client = ReturnType<typeof as>;

@@ -147,7 +147,8 @@ export async function inOperatorContext<T>(
 }
 
 /** Refine's simple-rest list answer: the page as an array, the total in `x-total-count`. */
-export function sendList<T>(reply: FastifyReply, page: { rows: T[]; total: number }) {
+export function sendList<T>(reply: FastifyReply, page: { rows: T[]; total: number; capped?: boolean }) {
   reply.header('x-total-count', String(page.total));
+  if (page.capped) reply.header('x-total-count-capped', 'true');
   return page.rows;
 }

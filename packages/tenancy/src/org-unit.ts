@@ -1,4 +1,4 @@
-import type { Tx } from '@civicgrid/db';
+import { type Counted, countCapped, type Tx } from '@civicgrid/db';
 import { AppError, badInput, conflict, notFound } from '@civicgrid/kernel';
 import { type GridTier, type GridType, type OrgKind, pathLabel, placementError } from './org-rules.ts';
 
@@ -244,7 +244,7 @@ export interface UnitListQuery {
 
 const SORT_COLUMNS = { name: 'u.name', code: 'u.code', kind: 'u.kind', createdAt: 'u.created_at' } as const;
 
-export async function listUnits(tx: Tx, q: UnitListQuery): Promise<{ rows: OrgUnit[]; total: number }> {
+export async function listUnits(tx: Tx, q: UnitListQuery): Promise<{ rows: OrgUnit[] } & Counted> {
   const where: string[] = ['u.tenant_id = ?'];
   const params: unknown[] = [tx.tenantId];
   const s = scopeClause(q.scope);
@@ -276,6 +276,5 @@ export async function listUnits(tx: Tx, q: UnitListQuery): Promise<{ rows: OrgUn
      limit ? offset ?`,
     [...params, Math.max(0, q.end - q.start), q.start],
   );
-  const [c] = await tx.query<{ n: number }>(`select count(*)::int as n from org_unit u where ${w}`, params);
-  return { rows: rows.map(toUnit), total: c!.n };
+  return { rows: rows.map(toUnit), ...(await countCapped(tx, `org_unit u where ${w}`, params)) };
 }

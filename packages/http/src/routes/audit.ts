@@ -1,4 +1,5 @@
 import { orgScopeSql } from '@civicgrid/authz';
+import { countCapped } from '@civicgrid/db';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { inUserContext, sendList } from '../context.ts';
@@ -75,11 +76,10 @@ export async function auditRoutes(app: FastifyInstance) {
            from audit_log where ${w} order by at ${(q._order ?? 'desc').toLowerCase() === 'asc' ? 'asc' : 'desc'}, id limit ? offset ?`,
           [...params, page.end - page.start, page.start],
         );
-        const [c] = await tx.query<{ n: number }>(
-          `select count(*)::int as n from audit_log where ${w}`,
-          params,
-        );
-        return { rows: rows.map((x) => ({ ...x, at: new Date(x.at).toISOString() })), total: c!.n };
+        return {
+          rows: rows.map((x) => ({ ...x, at: new Date(x.at).toISOString() })),
+          ...(await countCapped(tx, `audit_log where ${w}`, params)),
+        };
       });
       return sendList(reply, r);
     },

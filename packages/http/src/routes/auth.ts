@@ -96,7 +96,11 @@ export async function authRoutes(app: FastifyInstance) {
   const perAccount = async (req: FastifyRequest) => {
     const r = await perAccountLimit(req);
     if (!r.isAllowed && r.isExceeded) {
-      throw new AppError(429, 'rate_limited', `too many login attempts for this account; wait ${r.ttlInSeconds} s`);
+      throw new AppError(
+        429,
+        'rate_limited',
+        `too many login attempts for this account; wait ${r.ttlInSeconds} s`,
+      );
     }
   };
 

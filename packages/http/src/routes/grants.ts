@@ -1,4 +1,5 @@
 import { orgScopeSql, RoleEntity } from '@civicgrid/authz';
+import { countCapped } from '@civicgrid/db';
 import { badInput, conflict, forbidden, notFound } from '@civicgrid/kernel';
 import { getUnit } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
@@ -94,11 +95,7 @@ export async function grantRoutes(app: FastifyInstance) {
           `${SELECT} where ${w} order by g.created_at ${page.order}, g.id limit ? offset ?`,
           [...params, page.end - page.start, page.start],
         );
-        const [c] = await tx.query<{ n: number }>(
-          `select count(*)::int as n from role_grant g where ${w}`,
-          params,
-        );
-        return { rows: rows.map(view), total: c!.n };
+        return { rows: rows.map(view), ...(await countCapped(tx, `role_grant g where ${w}`, params)) };
       });
       return sendList(reply, r);
     },

@@ -1,4 +1,5 @@
 import { orgScopeSql } from '@civicgrid/authz';
+import { countCapped } from '@civicgrid/db';
 import {
   createUser,
   getUser,
@@ -142,11 +143,7 @@ export async function userRoutes(app: FastifyInstance) {
            from app_user where ${w} order by ${SORT[page.sort]} ${page.order}, id limit ? offset ?`,
           [...params, page.end - page.start, page.start],
         );
-        const [c] = await tx.query<{ n: number }>(
-          `select count(*)::int as n from app_user where ${w}`,
-          params,
-        );
-        return { rows: rows.map(toUserView), total: c!.n };
+        return { rows: rows.map(toUserView), ...(await countCapped(tx, `app_user where ${w}`, params)) };
       });
       return sendList(reply, result);
     },

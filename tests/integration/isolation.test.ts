@@ -1,0 +1,168 @@
+import { UserEntity } from '@civicgrid/identity';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { as, type Client, login, startApp, type TestApp } from '../support/app.ts';
+import { buildCity, type CityFixture } from '../support/fixture.ts';
+
+let t: TestApp;
+let a: CityFixture;
+let b: CityFixture;
+let adminA: Client;
+let bGrantId: string;
+let bRoleId: string;
+
+beforeAll(async () => {
+  t = await startApp();
+  [a, b] = [await buildCity(t.db), await buildCity(t.db)];
+  adminA = as(t.app, (await login(t.app, a.code, 'admin')).accessToken);
+  const adminB = as(t.app, (await login(t.app, b.code, 'admin')).accessToken);
+  bGrantId = (await adminB.get(`/grants?userId=${b.users.streetA}`)).json()[0].id;
+  bRoleId = b.roleIds.get('grid-worker')!;
+});
+afterAll(() => t.close());
+
+/** A body that passes validation for each id route, so the request reaches the lookup. */
+const VALID_BODY: Record<string, unknown> = {
+  'PATCH /api/v1/org-units/{id}': { name: '改名' },
+  'POST /api/v1/org-units/{id}/move': () => ({ parentId: a.units.streetA }),
+  'PATCH /api/v1/users/{id}': { displayName: '改名' },
+  'POST /api/v1/users/{id}/reset-password': { password: 'Valid-pass-2026' },
+  'PATCH /api/v1/roles/{id}': { name: '改名' },
+};
+
+describe('cross-tenant', () => {
+  it("every id route answers 404 to tenant A's admin for tenant B's records", async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/docs/json' })).json() as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const idOf: Record<string, () => string> = {
+      '/api/v1/org-units/': () => b.units.commA1,
+      '/api/v1/users/': () => b.residents.gridA1a!,
+      '/api/v1/roles/': () => bRoleId,
+      '/api/v1/grants/': () => bGrantId,
+    };
+    let checked = 0;
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      if (!path.includes('{id}') || path.startsWith('/api/v1/platform/')) continue;
+      const prefix = Object.keys(idOf).find((p) => path.startsWith(p));
+      expect(prefix, `no tenant-B record kind known for ${path}: add it to this test`).toBeDefined();
+      for (const method of Object.keys(methods)) {
+        const key = `${method.toUpperCase()} ${path}`;
+        const body = VALID_BODY[key];
+        const url = path.replace('/api/v1', '').replace('{id}', idOf[prefix!]!());
+        const m = method.toUpperCase() as 'GET' | 'POST' | 'PATCH' | 'DELETE';
+        const res = await adminA[m.toLowerCase() as 'get'](url, typeof body === 'function' ? body() : body);
+        expect(res.statusCode, `${key}: ${res.body}`).toBe(404);
+        expect(res.body).not.toContain(b.code);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(10);
+  });
+
+  it("lists never show another tenant's rows", async () => {
+    for (const url of [
+      '/users?_end=500',
+      '/org-units?_end=500',
+      '/roles?_end=500',
+      '/grants?_end=500',
+      '/audit-log?_end=500',
+    ]) {
+      const res = await adminA.get(url);
+      expect(res.statusCode).toBe(200);
+      const ids = new Set(res.json().map((r: { id: string }) => r.id));
+      for (const id of [...Object.values(b.units), ...Object.values(b.users), bRoleId, bGrantId])
+        expect(ids.has(id)).toBe(false);
+    }
+  });
+
+  it('ids of tenant B in bodies are unknown to tenant A (4xx, nothing written)', async () => {
+    const create = await adminA.post('/users', {
+      orgUnitId: b.units.gridA1a,
+      username: 'intruder',
+      displayName: 'x',
+      password: 'Valid-pass-2026',
+    });
+    expect(create.statusCode).toBe(400);
+    expect(create.json().details[0].field).toBe('orgUnitId');
+    const grant = await adminA.post('/grants', {
+      userId: a.residents.gridA1a,
+      roleId: bRoleId,
+      orgUnitId: a.units.gridA1a,
+    });
+    expect(grant.statusCode).toBe(400);
+    expect((await adminA.get('/users?username=intruder')).json()).toHaveLength(0);
+  });
+});
+
+describe('row-level security as the application role', () => {
+  const appUrl = () => inject('db').appUrl;
+
+  it('without app.tenant_id the app role sees no tenant rows at all', async () => {
+    const c = new pg.Client({ connectionString: appUrl() });
+    await c.connect();
+    try {
+      for (const table of ['org_unit', 'app_user', 'role', 'role_grant', 'audit_log', 'user_session']) {
+        const { rows } = await c.query(`select count(*)::int as n from ${table}`);
+        expect(rows[0].n, table).toBe(0);
+      }
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('with tenant A set, raw SQL and the QueryBuilder see no B rows, and B rows cannot be written', async () => {
+    await t.db.withTenant(a.tenantId, async (tx) => {
+      const raw = await tx.query<{ tenant_id: string }>(`select distinct tenant_id from app_user`);
+      expect(raw.map((r) => r.tenant_id)).toEqual([a.tenantId]);
+      // The QueryBuilder skips MikroORM filters unless asked: RLS still holds the line.
+      const qb = await tx.em.createQueryBuilder(UserEntity, 'u').select('*').getResultList();
+      expect(qb.length).toBeGreaterThan(0);
+      expect(qb.every((u) => u.tenantId === a.tenantId)).toBe(true);
+      const byId = await tx.query(`select * from app_user where id = ?`, [b.users.admin]);
+      expect(byId).toHaveLength(0);
+    });
+    await expect(
+      t.db.withTenant(a.tenantId, (tx) =>
+        tx.query(
+          `insert into org_unit (tenant_id, id, kind, name, path) values (?, gen_random_uuid(), 'street', 'x', 'x')`,
+          [b.tenantId],
+        ),
+      ),
+    ).rejects.toThrow(/row-level security/);
+    const updated = await t.db.withTenant(a.tenantId, (tx) =>
+      tx.query(`update app_user set display_name = 'pwned' where tenant_id = ? returning id`, [b.tenantId]),
+    );
+    expect(updated).toHaveLength(0);
+  });
+
+  it('the tenant filter fails closed when no tenant is set', async () => {
+    const em = t.db.orm.em.fork();
+    await expect(em.find(UserEntity, {})).rejects.toThrow();
+  });
+
+  it('the app role cannot change or delete audit rows, nor bypass RLS', async () => {
+    const c = new pg.Client({ connectionString: appUrl() });
+    await c.connect();
+    try {
+      await c.query('begin');
+      await c.query(`select set_config('app.tenant_id', $1, true)`, [a.tenantId]);
+      const { rows } = await c.query(`select count(*)::int as n from audit_log`);
+      expect(rows[0].n).toBeGreaterThan(0);
+      await expect(c.query(`update audit_log set action = 'x'`)).rejects.toThrow(/permission denied/);
+      await c.query('rollback');
+      await expect(c.query(`delete from audit_log`)).rejects.toThrow(/permission denied/);
+      await expect(c.query(`set row_security = off; select count(*) from app_user`)).rejects.toThrow(
+        /row-level security/,
+      );
+      const role = await c.query(`select rolbypassrls, rolsuper from pg_roles where rolname = current_user`);
+      expect(role.rows[0]).toEqual({ rolbypassrls: false, rolsuper: false });
+      const owned = await c.query(
+        `select count(*)::int as n from pg_class where relowner = (select oid from pg_roles where rolname = current_user)`,
+      );
+      expect(owned.rows[0].n).toBe(0);
+    } finally {
+      await c.end();
+    }
+  });
+});
