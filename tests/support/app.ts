@@ -23,7 +23,11 @@ export async function startApp(
     loginLimits: opts.loginLimits ?? { perIp: 10_000, perAccount: 10_000 },
   });
   await app.ready();
-  return { app, db, close: async () => (await app.close(), await db.close()) };
+  const close = async () => {
+    await app.close();
+    await db.close();
+  };
+  return { app, db, close };
 }
 
 export const uniqueCode = (prefix = 't') => `${prefix}${randomBytes(5).toString('hex')}`;
