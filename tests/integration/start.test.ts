@@ -1,0 +1,87 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { createTestDatabase, type TestDatabase } from '@civicgrid/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendOnlyTables, coreMigrations } from '../../apps/api/src/platform.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+let db: TestDatabase;
+let proc: ChildProcess;
+let port: number;
+let output = '';
+
+/** The API as `pnpm start` runs it (with DATABASE_URL set: the embedded default is the same code path after startup). */
+beforeAll(async () => {
+  db = await createTestDatabase([], []); // an empty database: the process migrates it itself
+  port = await freePort();
+  proc = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATABASE_URL: db.ownerUrl,
+      DATABASE_APP_PASSWORD: new URL(db.appUrl).password,
+      JWT_SECRET: 'start-test-secret-0123456789abcdef',
+      DEMO_PASSWORD: 'Demo-pass-2026',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout!.on('data', (d) => (output += d));
+  proc.stderr!.on('data', (d) => (output += d));
+  for (let i = 0; i < 120; i++) {
+    const ok = await fetch(`http://127.0.0.1:${port}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    if (proc.exitCode != null) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`the API did not become ready:\n${output}`);
+}, 90_000);
+
+afterAll(async () => {
+  if (proc.exitCode == null) proc.kill('SIGKILL');
+  await db.drop();
+});
+
+describe('pnpm start', () => {
+  it('migrates, seeds the demo tenant once and serves it', async () => {
+    expect(output).toMatch(/demo tenant "yiwu" seeded/);
+    expect(output).not.toContain('Demo-pass-2026'); // a chosen password is never printed
+    const login = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenant: 'yiwu', username: 'street', password: 'Demo-pass-2026' }),
+    });
+    expect(login.status).toBe(200);
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const streets = await fetch(`http://127.0.0.1:${port}/api/v1/org-units?kind=street`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    expect(((await streets.json()) as Array<{ name: string }>).map((s) => s.name)).toEqual(['稠城街道']);
+    const op = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'platform', password: 'Demo-pass-2026' }),
+    });
+    expect(op.status).toBe(200);
+  });
+
+  it('shuts down gracefully on SIGTERM', async () => {
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
