@@ -3,7 +3,6 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '@civicgrid/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendOnlyTables, coreMigrations } from '../../apps/api/src/platform.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const freePort = () =>
