@@ -1,5 +1,5 @@
 import type { Tx } from '@civicgrid/db';
-import { conflict, notFound } from '@civicgrid/kernel';
+import { badInput, conflict, notFound } from '@civicgrid/kernel';
 import { EntitySchema } from '@mikro-orm/core';
 
 export interface Tenant {
@@ -39,7 +39,10 @@ export interface TenantInput {
   divisionCode?: string | null;
 }
 
+const TIMEZONES = new Set(Intl.supportedValuesOf('timeZone'));
+
 export async function insertTenant(tx: Tx, input: TenantInput): Promise<Tenant> {
+  if (input.timezone && !TIMEZONES.has(input.timezone)) throw badInput('timezone', 'not an IANA time zone');
   const exists = await tx.em.findOne(TenantEntity, { code: input.code });
   if (exists) throw conflict('duplicate', 'a tenant with this code exists', 'code');
   const tenant = tx.em.create(TenantEntity, {
