@@ -1,7 +1,7 @@
 import { subject as asSubject, createMongoAbility, type MongoAbility } from '@casl/ability';
 import { packRules, rulesToCondition } from '@casl/ability/extra';
 import type { Tx } from '@civicgrid/db';
-import type { ScopePaths } from '@civicgrid/tenancy';
+import { inSubtrees, type ScopePaths } from '@civicgrid/tenancy';
 import { splitPermission } from './catalog.ts';
 
 /** One grant as the ability needs it: the role's permissions and where in the tree it applies. */
@@ -120,8 +120,9 @@ export class Access {
 export function orgScopeSql(scope: ScopePaths, tenantId: string | null, column = 'org_unit_id') {
   if (scope === 'all') return { sql: 'true', params: [] as unknown[] };
   if (scope.length === 0) return { sql: 'false', params: [] as unknown[] };
+  const ranges = inSubtrees('path', scope);
   return {
-    sql: `${column} in (select id from org_unit where tenant_id = ? and path <@ ?::ltree[])`,
-    params: [tenantId, `{${scope.join(',')}}`] as unknown[],
+    sql: `${column} in (select id from org_unit where tenant_id = ? and ${ranges.sql})`,
+    params: [tenantId, ...ranges.params] as unknown[],
   };
 }

@@ -55,3 +55,19 @@ export function placementError(child: UnitShape, parent: UnitShape | null): stri
 
 /** ltree label of a unit: its uuid without hyphens (labels allow only [A-Za-z0-9_] on PostgreSQL 15). */
 export const pathLabel = (id: string): string => id.replaceAll('-', '');
+
+/**
+ * SQL for "`col` lies in one of these subtrees" as btree ranges: labels are hex, so every descendant of
+ * P sorts in `[P, P || 'g')`. Each path is a `?` parameter (given twice); an empty list matches nothing.
+ */
+export function inSubtrees(col: string, paths: readonly string[]): { sql: string; params: string[] } {
+  if (paths.length === 0) return { sql: 'false', params: [] };
+  return {
+    sql: `(${paths.map(() => `(${col} >= ?::ltree and ${col} < (?::ltree || 'g'))`).join(' or ')})`,
+    params: paths.flatMap((p) => [p, p]),
+  };
+}
+
+/** The same range for a subtree whose root path comes from a subquery (`root` yields one ltree). */
+export const inSubtreeOf = (col: string, root: string): string =>
+  `(${col} >= (${root}) and ${col} < ((${root}) || 'g'))`;

@@ -1,6 +1,14 @@
 import { type Counted, countCapped, type Tx } from '@civicgrid/db';
 import { AppError, badInput, conflict, notFound } from '@civicgrid/kernel';
-import { type GridTier, type GridType, type OrgKind, pathLabel, placementError } from './org-rules.ts';
+import {
+  type GridTier,
+  type GridType,
+  inSubtreeOf,
+  inSubtrees,
+  type OrgKind,
+  pathLabel,
+  placementError,
+} from './org-rules.ts';
 
 export interface OrgUnit {
   id: string;
@@ -53,8 +61,7 @@ function toUnit({ path, ...r }: Row): OrgUnit {
 /** SQL fragment + params restricting `alias.path` to the caller's scope. */
 export function scopeClause(scope: ScopePaths, alias = 'u'): { sql: string; params: unknown[] } {
   if (scope === 'all') return { sql: 'true', params: [] };
-  if (scope.length === 0) return { sql: 'false', params: [] };
-  return { sql: `${alias}.path <@ ?::ltree[]`, params: [`{${scope.join(',')}}`] };
+  return inSubtrees(`${alias}.path`, scope);
 }
 
 export async function findUnitPath(
@@ -206,9 +213,9 @@ export async function moveUnit(
          path = ?::ltree || subpath(path, nlevel(?::ltree) - 1),
          parent_id = case when id = ? then ?::uuid else parent_id end,
          updated_at = now()
-       where tenant_id = ? and path <@ ?::ltree returning 1)
+       where tenant_id = ? and ${inSubtrees('path', [unit.path]).sql} returning 1)
      select count(*)::int as n from moved`,
-    [parent.path, unit.path, id, newParentId, tx.tenantId, unit.path],
+    [parent.path, unit.path, id, newParentId, tx.tenantId, unit.path, unit.path],
   );
   return { before, after: (await getUnit(tx, id))!, moved: rows[0]!.n };
 }
@@ -255,8 +262,8 @@ export async function listUnits(tx: Tx, q: UnitListQuery): Promise<{ rows: OrgUn
     params.push(q.parentId);
   }
   if (q.under) {
-    where.push(`u.path <@ (select path from org_unit where tenant_id = ? and id = ?)`);
-    params.push(tx.tenantId, q.under);
+    where.push(inSubtreeOf('u.path', 'select path from org_unit where tenant_id = ? and id = ?'));
+    params.push(tx.tenantId, q.under, tx.tenantId, q.under);
   }
   if (q.kind) {
     where.push('u.kind = ?');

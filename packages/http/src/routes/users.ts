@@ -10,7 +10,7 @@ import {
   updateUser,
 } from '@civicgrid/identity';
 import { badInput, forbidden, notFound } from '@civicgrid/kernel';
-import { getUnit } from '@civicgrid/tenancy';
+import { getUnit, inSubtreeOf } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { inUserContext, sendList, type UserContext } from '../context.ts';
@@ -118,10 +118,11 @@ export async function userRoutes(app: FastifyInstance) {
           params.push(q.orgUnitId);
         }
         if (q.under) {
+          const root = 'select path from org_unit where tenant_id = ? and id = ?';
           where.push(
-            `org_unit_id in (select id from org_unit where tenant_id = ? and path <@ (select path from org_unit where tenant_id = ? and id = ?))`,
+            `org_unit_id in (select id from org_unit where tenant_id = ? and ${inSubtreeOf('path', root)})`,
           );
-          params.push(tx.tenantId, tx.tenantId, q.under);
+          params.push(tx.tenantId, tx.tenantId, q.under, tx.tenantId, q.under);
         }
         if (q.status) {
           where.push('status = ?');
