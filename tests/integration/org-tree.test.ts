@@ -18,7 +18,7 @@ describe('subtrees as btree ranges', () => {
       expect(units.length).toBe(10);
       const ids = (rows: Array<{ id: string }>) => rows.map((r) => r.id).sort();
       for (const { path } of units) {
-        const r = inSubtrees('path', [path]);
+        const r = inSubtrees('path_key', [path]);
         const byRange = await tx.query<{ id: string }>(`select id from org_unit where ${r.sql}`, r.params);
         const byLtree = await tx.query<{ id: string }>(`select id from org_unit where path <@ ?::ltree`, [
           path,
@@ -26,13 +26,13 @@ describe('subtrees as btree ranges', () => {
         expect(ids(byRange)).toEqual(ids(byLtree));
       }
       const two = units.slice(3, 5).map((u) => u.path);
-      const r = inSubtrees('path', two);
+      const r = inSubtrees('path_key', two);
       const byRange = await tx.query<{ id: string }>(`select id from org_unit where ${r.sql}`, r.params);
       const byLtree = await tx.query<{ id: string }>(`select id from org_unit where path <@ ?::ltree[]`, [
         `{${two.join(',')}}`,
       ]);
       expect(ids(byRange)).toEqual(ids(byLtree));
-      expect(await tx.query(`select 1 from org_unit where ${inSubtrees('path', []).sql}`)).toEqual([]);
+      expect(await tx.query(`select 1 from org_unit where ${inSubtrees('path_key', []).sql}`)).toEqual([]);
     });
   });
 });

@@ -120,7 +120,7 @@ export class Access {
 export function orgScopeSql(scope: ScopePaths, tenantId: string | null, column = 'org_unit_id') {
   if (scope === 'all') return { sql: 'true', params: [] as unknown[] };
   if (scope.length === 0) return { sql: 'false', params: [] as unknown[] };
-  const ranges = inSubtrees('path', scope);
+  const ranges = inSubtrees('path_key', scope);
   return {
     sql: `${column} in (select id from org_unit where tenant_id = ? and ${ranges.sql})`,
     params: [tenantId, ...ranges.params] as unknown[],

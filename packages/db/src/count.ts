@@ -1,10 +1,11 @@
 import type { Tx } from './database.ts';
 
 /**
- * Lists count at most this many rows. A street's 70 k records would otherwise cost a full count on every
- * page view; past the cap the answer is "10,000+", and the user narrows the filter.
+ * Lists count at most this many rows: a street's 70 k records would otherwise cost a full count on every
+ * page view (and fifty pages is more than anyone pages through); past the cap the answer is "1,000+",
+ * and the user narrows the filter.
  */
-export const COUNT_CAP = 10_000;
+export const COUNT_CAP = 1_000;
 
 export interface Counted {
   total: number;

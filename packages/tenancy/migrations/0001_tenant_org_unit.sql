@@ -21,6 +21,11 @@ create table org_unit (
   name text not null check (length(name) between 1 and 100),
   code text check (code ~ '^[0-9A-Za-z_-]{1,32}$'),
   path ltree not null,
+  -- The path as C-collated text, for subtree ranges under row-level security: ltree's operators are not
+  -- LEAKPROOF, so behind an RLS policy PostgreSQL may not use an index for them (every subtree query
+  -- became a scan). Text comparisons are leakproof. Labels are 32 hex characters, so the subtree of P
+  -- (P included) is exactly `P <= path_key < P || 'g'`.
+  path_key text collate "C" generated always as (path::text) stored,
   grid_tier text check (grid_tier in ('total', 'general', 'micro', 'dedicated')),
   grid_type text check (grid_type in ('residential', 'street-block', 'business', 'park', 'school', 'hospital')),
   household_count integer check (household_count >= 0),
@@ -35,8 +40,5 @@ create table org_unit (
 create unique index org_unit_code on org_unit (tenant_id, code) where code is not null;
 create index org_unit_parent on org_unit (tenant_id, parent_id);
 create index org_unit_kind on org_unit (tenant_id, kind);
--- Subtrees are btree ranges, not GiST `<@`: every label is 32 hex characters, so the descendants of P
--- are exactly `P <= path < P || 'g'` in ltree's label-by-label order. GiST signatures saturate on a
--- 665 k-unit tree of random labels (a subtree took ~130 ms); the range takes an index range scan.
-create index org_unit_path on org_unit (tenant_id, path);
+create index org_unit_path on org_unit (tenant_id, path_key);
 select civicgrid_tenant_table('org_unit');

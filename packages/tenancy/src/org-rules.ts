@@ -57,17 +57,18 @@ export function placementError(child: UnitShape, parent: UnitShape | null): stri
 export const pathLabel = (id: string): string => id.replaceAll('-', '');
 
 /**
- * SQL for "`col` lies in one of these subtrees" as btree ranges: labels are hex, so every descendant of
- * P sorts in `[P, P || 'g')`. Each path is a `?` parameter (given twice); an empty list matches nothing.
+ * SQL for "the unit lies in one of these subtrees" on a `path_key` column (the path as C-collated text):
+ * labels are hex, so the subtree of P is `[P, P || 'g')` — an index range, and leakproof under RLS,
+ * where ltree's `<@` is neither. An empty list matches nothing.
  */
-export function inSubtrees(col: string, paths: readonly string[]): { sql: string; params: string[] } {
+export function inSubtrees(pathKey: string, paths: readonly string[]): { sql: string; params: string[] } {
   if (paths.length === 0) return { sql: 'false', params: [] };
   return {
-    sql: `(${paths.map(() => `(${col} >= ?::ltree and ${col} < (?::ltree || 'g'))`).join(' or ')})`,
-    params: paths.flatMap((p) => [p, p]),
+    sql: `(${paths.map(() => `(${pathKey} >= ? and ${pathKey} < ?)`).join(' or ')})`,
+    params: paths.flatMap((p) => [p, `${p}g`]),
   };
 }
 
-/** The same range for a subtree whose root path comes from a subquery (`root` yields one ltree). */
-export const inSubtreeOf = (col: string, root: string): string =>
-  `(${col} >= (${root}) and ${col} < ((${root}) || 'g'))`;
+/** The same range for a subtree whose root comes from a subquery (`root` selects one `path_key`). */
+export const inSubtreeOf = (pathKey: string, root: string): string =>
+  `(${pathKey} >= (${root}) and ${pathKey} < ((${root}) || 'g'))`;

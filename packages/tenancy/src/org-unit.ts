@@ -61,7 +61,7 @@ function toUnit({ path, ...r }: Row): OrgUnit {
 /** SQL fragment + params restricting `alias.path` to the caller's scope. */
 export function scopeClause(scope: ScopePaths, alias = 'u'): { sql: string; params: unknown[] } {
   if (scope === 'all') return { sql: 'true', params: [] };
-  return inSubtrees(`${alias}.path`, scope);
+  return inSubtrees(`${alias}.path_key`, scope);
 }
 
 export async function findUnitPath(
@@ -213,9 +213,9 @@ export async function moveUnit(
          path = ?::ltree || subpath(path, nlevel(?::ltree) - 1),
          parent_id = case when id = ? then ?::uuid else parent_id end,
          updated_at = now()
-       where tenant_id = ? and ${inSubtrees('path', [unit.path]).sql} returning 1)
+       where tenant_id = ? and ${inSubtrees('path_key', [unit.path]).sql} returning 1)
      select count(*)::int as n from moved`,
-    [parent.path, unit.path, id, newParentId, tx.tenantId, unit.path, unit.path],
+    [parent.path, unit.path, id, newParentId, tx.tenantId, ...inSubtrees('path_key', [unit.path]).params],
   );
   return { before, after: (await getUnit(tx, id))!, moved: rows[0]!.n };
 }
@@ -262,7 +262,7 @@ export async function listUnits(tx: Tx, q: UnitListQuery): Promise<{ rows: OrgUn
     params.push(q.parentId);
   }
   if (q.under) {
-    where.push(inSubtreeOf('u.path', 'select path from org_unit where tenant_id = ? and id = ?'));
+    where.push(inSubtreeOf('u.path_key', 'select path_key from org_unit where tenant_id = ? and id = ?'));
     params.push(tx.tenantId, q.under, tx.tenantId, q.under);
   }
   if (q.kind) {
