@@ -199,3 +199,30 @@ describe('audit log', () => {
     ).toBe(403);
   });
 });
+
+describe('division import through the API', () => {
+  it('imports 义乌市 for a tenant admin, idempotently; others get 403; an unknown code is a 400', async () => {
+    const { provisionTenant } = await import('@civicgrid/http');
+    const code = `yw${Date.now().toString(36)}`;
+    await provisionTenant(t.db, { kind: 'system', id: null, name: 'test', ip: null, userAgent: null, requestId: null }, {
+      code,
+      name: '义乌市',
+      divisionCode: '330782',
+      admin: { username: 'admin', displayName: '管理员', password: 'Test-pass-2026' },
+    });
+    const yw = as(t.app, (await login(t.app, code, 'admin')).accessToken);
+    const first = await yw.post('/org-units/import-division', { districtCode: '330782' });
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toMatchObject({ streets: 14, communities: 544, inserted: 558 });
+    const again = await yw.post('/org-units/import-division', { districtCode: '330782' });
+    expect(again.json().inserted).toBe(0);
+    const streets = await yw.get('/org-units?kind=street&_end=100');
+    expect(streets.headers['x-total-count']).toBe('14');
+    expect(streets.json().map((s: { name: string }) => s.name)).toContain('稠城街道');
+    const unknown = await yw.post('/org-units/import-division', { districtCode: '999999' });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().details[0].field).toBe('districtCode');
+    const street = as(t.app, (await login(t.app, city.code, 'streeta')).accessToken);
+    expect((await street.post('/org-units/import-division', { districtCode: '330782' })).statusCode).toBe(403);
+  });
+});

@@ -280,14 +280,8 @@ export async function orgUnitRoutes(app: FastifyInstance) {
           `select id from org_unit where tenant_id = ? and parent_id is null`,
           [ctx.tx.tenantId],
         );
-        let result: Awaited<ReturnType<typeof importer.importDivision>>;
-        try {
-          result = await importer.importDivision(ctx.tx, { rootUnitId: root!.id, districtCode });
-        } catch (err) {
-          if ((err as Error).message.includes(districtCode))
-            throw badInput('districtCode', (err as Error).message);
-          throw err;
-        }
+        // The importer's errors are AppErrors already (400 for an unknown code, 409 for a code taken).
+        const result = await importer.importDivision(ctx.tx, { rootUnitId: root!.id, districtCode });
         await ctx.audit({
           action: 'org-unit.import-division',
           targetType: 'org-unit',

@@ -1,0 +1,314 @@
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Tx } from '@civicgrid/db';
+import { AppError, conflict, notFound } from '@civicgrid/kernel';
+import type { ClientBase } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import {
+  checkDistrictCodes,
+  type DivisionKind,
+  type DivisionScope,
+  type ReadOptions,
+  readDivisionBatches,
+} from './read.ts';
+
+export interface ImportCounts {
+  /** Units of each level in the source data for this import (all of them are in the tenant afterwards). */
+  districts: number;
+  streets: number;
+  communities: number;
+  /** Units written by this run. */
+  inserted: number;
+  /** Units already present (same code in this tenant): a re-run skips everything. */
+  skipped: number;
+}
+
+export interface ImportProgress {
+  /** `staged`: the source rows are in the staging table; then one step per level inserted. */
+  phase: 'staged' | DivisionKind;
+  /** Rows staged, or units of that level inserted. */
+  rows: number;
+  /** Milliseconds the step took. */
+  ms: number;
+}
+
+export interface ImportOptions extends ReadOptions {
+  /** Called after each step: long imports (the country takes tens of seconds) can report progress. */
+  onProgress?: (step: ImportProgress) => void;
+  /** How rows reach the staging table: COPY FROM STDIN on the transaction's connection (default), or
+   *  batched INSERTs through `tx.query` (slower; used when the pg connection cannot be reached). */
+  via?: 'copy' | 'insert';
+}
+
+export interface ImportDivisionOptions extends ImportOptions {
+  /** The unit the district hangs under — or is, when its code equals the district code. */
+  rootUnitId: string;
+  districtCode: string;
+}
+
+export interface ImportCountryOptions extends ImportOptions {
+  /** Every district (~3 k) goes directly under this unit. */
+  rootUnitId: string;
+}
+
+/**
+ * Imports one district's streets (街道/镇) and communities (社区/村) into the transaction's tenant. The district
+ * itself is the root unit when the root's code is the district code (a district-level tenant), otherwise
+ * a new `district` unit under the root (a city-level tenant). Idempotent: units are matched by code.
+ */
+export function importDivision(tx: Tx, opts: ImportDivisionOptions): Promise<ImportCounts> {
+  return importDivisions(tx, { ...opts, scope: [opts.districtCode] });
+}
+
+/** Imports the whole country (~665 k units) under one root: districts, then streets, then communities. */
+export function importCountry(tx: Tx, opts: ImportCountryOptions): Promise<ImportCounts> {
+  return importDivisions(tx, { ...opts, scope: 'all' });
+}
+
+const STAGE = 'pg_temp.cg_division_stage';
+const BATCH = 10_000;
+
+/** Parent level of each level; districts hang under the import's root. */
+const PARENT_KIND: Record<DivisionKind, DivisionKind | null> = {
+  district: null,
+  street: 'district',
+  community: 'street',
+};
+
+/**
+ * The import, set-based: the source rows stream into a temporary table, then one `insert … select` per
+ * level joins each row to its parent by code and computes its path from the parent's path in SQL.
+ * `on conflict (tenant_id, code) do nothing` makes a re-run (or an overlapping import) change nothing.
+ *
+ * Ids are UUIDv7-shaped and increase in import order (48-bit time, 42 random bits per run, a 32-bit
+ * counter), so the 620 k communities append to the primary-key B-tree instead of scattering over it as
+ * random v4 ids would (the faster of the two in experiments here, though the 2-core machine was too
+ * busy for a firm figure). Units are inserted in code order: parents before children, siblings together.
+ */
+export async function importDivisions(
+  tx: Tx,
+  opts: ImportOptions & { rootUnitId: string; scope: DivisionScope },
+): Promise<ImportCounts> {
+  const tenantId = tx.tenantId;
+  if (!tenantId) throw new Error('importDivisions needs a tenant transaction (db.withTenant)');
+  // Bad codes fail before anything is read or written.
+  if (opts.scope !== 'all') await checkDistrictCodes(opts.scope, opts);
+
+  const [root] = await tx.query<{ id: string; kind: string; code: string | null; path: string }>(
+    'select id, kind, code, path::text as path from org_unit where tenant_id = ? and id = ?',
+    [tenantId, opts.rootUnitId],
+  );
+  if (!root) throw notFound('root unit');
+  if (root.kind !== 'district') {
+    const reason = `the root of an import must be a district unit, not a ${root.kind}`;
+    throw new AppError(400, 'validation_failed', `rootUnitId: ${reason}`, [{ field: 'rootUnitId', reason }]);
+  }
+
+  const [saved] = await tx.query<{ work_mem: string }>(`select current_setting('work_mem') as work_mem`);
+  // The hash join of 620 k communities to their streets stays in memory; restored at the end.
+  await tx.query(`select set_config('work_mem', '64MB', true)`);
+  try {
+    await tx.query(`drop table if exists ${STAGE}`);
+    await tx.query(
+      `create temp table cg_division_stage (
+         seq integer not null, kind text not null, code text not null, name text not null, parent_code text
+       ) on commit drop`,
+    );
+    const counts: Record<DivisionKind, number> = { district: 0, street: 0, community: 0 };
+    let t0 = performance.now();
+    const rows = stageRows(readDivisionBatches(opts.scope, opts), counts);
+    const client = opts.via === 'insert' ? null : await pgClientOf(tx);
+    if (client)
+      await copyStream(
+        client,
+        `copy ${STAGE} (seq, kind, code, name, parent_code) from stdin`,
+        copyLines(rows),
+      );
+    else await insertStage(tx, rows);
+    await tx.query(`analyze ${STAGE}`);
+    const total = counts.district + counts.street + counts.community;
+    opts.onProgress?.({ phase: 'staged', rows: total, ms: performance.now() - t0 });
+
+    const prefix = idPrefix();
+    let inserted = 0;
+    for (const kind of ['district', 'street', 'community'] as const) {
+      if (counts[kind] === 0) continue;
+      t0 = performance.now();
+      const n = await insertLevel(tx, tenantId, kind, prefix, root);
+      opts.onProgress?.({ phase: kind, rows: n, ms: performance.now() - t0 });
+      inserted += n;
+    }
+    if (inserted < total) await checkSkipped(tx, tenantId);
+    await tx.query(`drop table ${STAGE}`);
+    return {
+      districts: counts.district,
+      streets: counts.street,
+      communities: counts.community,
+      inserted,
+      skipped: total - inserted,
+    };
+  } finally {
+    await tx.query(`select set_config('work_mem', ?, true)`, [saved?.work_mem ?? '4MB']).catch(() => {});
+  }
+}
+
+interface StagedRow {
+  seq: number;
+  kind: DivisionKind;
+  code: string;
+  name: string;
+  parentCode: string | null;
+}
+
+/** Numbers the units in reading order (parents first) and counts them per level, batch by batch. */
+async function* stageRows(
+  batches: AsyncIterable<
+    readonly { code: string; name: string; parentCode: string | null; kind: DivisionKind }[]
+  >,
+  counts: Record<DivisionKind, number>,
+): AsyncGenerator<StagedRow[]> {
+  let seq = 0;
+  for await (const batch of batches) {
+    yield batch.map((u) => {
+      counts[u.kind]++;
+      return { ...u, seq: ++seq };
+    });
+  }
+}
+
+/** COPY text format: backslash, tab, newline and carriage return escaped; `\N` is null. */
+const copyText = (v: string | null): string =>
+  v === null
+    ? '\\N'
+    : v.replace(/[\\\t\n\r]/g, (c) =>
+        c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
+      );
+
+/** The staged rows as COPY text, a chunk per batch. */
+async function* copyLines(batches: AsyncIterable<StagedRow[]>): AsyncGenerator<string> {
+  for await (const batch of batches) {
+    let buf = '';
+    for (const r of batch) {
+      buf += `${r.seq}\t${r.kind}\t${copyText(r.code)}\t${copyText(r.name)}\t${copyText(r.parentCode)}\n`;
+    }
+    yield buf;
+  }
+}
+
+/**
+ * Runs `copy … from stdin` on a pg connection, feeding it `data` (strings or buffers, with backpressure).
+ * Exported for tools that bulk-load next to an import (the benchmark's bare baseline uses it).
+ */
+export async function copyStream(
+  client: ClientBase,
+  copySql: string,
+  data: AsyncIterable<string | Buffer> | NodeJS.ReadableStream,
+): Promise<void> {
+  const source = data instanceof Readable ? data : Readable.from(data as AsyncIterable<string | Buffer>);
+  await pipeline(source, client.query(copyFrom(copySql)));
+}
+
+async function insertStage(tx: Tx, batches: AsyncIterable<StagedRow[]>): Promise<void> {
+  let batch: StagedRow[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await tx.query(
+      `insert into ${STAGE} (seq, kind, code, name, parent_code)
+       select r.seq, r.kind, r.code, r.name, r."parentCode"
+       from json_to_recordset(?::json) as r(seq integer, kind text, code text, name text, "parentCode" text)`,
+      [JSON.stringify(batch)],
+    );
+    batch = [];
+  };
+  for await (const rows of batches) {
+    for (const r of rows) {
+      batch.push(r);
+      if (batch.length >= BATCH) await flush();
+    }
+  }
+  await flush();
+}
+
+/**
+ * The pg connection under the transaction (MikroORM → knex transaction → its client's one connection),
+ * for COPY. Null when it cannot be reached: the caller falls back to batched INSERTs.
+ */
+async function pgClientOf(tx: Tx): Promise<ClientBase | null> {
+  const ctx = tx.em.getTransactionContext() as
+    | { client?: { acquireConnection?: () => Promise<unknown> } }
+    | undefined;
+  const acquire = ctx?.client?.acquireConnection;
+  if (typeof acquire !== 'function') return null;
+  const conn = (await acquire.call(ctx!.client)) as Partial<ClientBase> | null;
+  return conn && typeof conn.query === 'function' ? (conn as ClientBase) : null;
+}
+
+/**
+ * The first 28 hex digits of this run's ids, UUIDv7 layout: 48-bit Unix ms, version 7, 12 random bits,
+ * variant 10, 30 more random bits; the last 8 hex digits are the row's staging sequence number.
+ */
+function idPrefix(): string {
+  const ms = Date.now().toString(16).padStart(12, '0');
+  const r = randomBytes(6).toString('hex');
+  const variant = (8 + (Number.parseInt(r[3]!, 16) & 3)).toString(16);
+  return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${r.slice(0, 3)}-${variant}${r.slice(4, 7)}-${r.slice(7, 11)}`;
+}
+
+async function insertLevel(
+  tx: Tx,
+  tenantId: string,
+  kind: DivisionKind,
+  prefix: string,
+  root: { id: string; path: string },
+): Promise<number> {
+  const id = `(?::text || lpad(to_hex(s.seq), 8, '0'))::uuid`;
+  const label = `replace((${id})::text, '-', '')::ltree`;
+  const parentKind = PARENT_KIND[kind];
+  // Districts go under the root; every other level joins its parent by code (units of the parent's
+  // kind in this tenant: inserted by an earlier level of this run, or by an earlier run).
+  const [sql, params] =
+    parentKind === null
+      ? [
+          `select ?::uuid, ${id}, ?::uuid, s.kind, s.name, s.code, ?::ltree || ${label}
+           from ${STAGE} s where s.kind = ?`,
+          [tenantId, prefix, root.id, root.path, prefix, kind],
+        ]
+      : [
+          `select ?::uuid, ${id}, p.id, s.kind, s.name, s.code, p.path || ${label}
+           from ${STAGE} s
+           join org_unit p on p.tenant_id = ? and p.code = s.parent_code and p.kind = ?
+           where s.kind = ?`,
+          [tenantId, prefix, prefix, tenantId, parentKind, kind],
+        ];
+  const [res] = await tx.query<{ n: number }>(
+    `with ins as (
+       insert into org_unit (tenant_id, id, parent_id, kind, name, code, path)
+       ${sql}
+       on conflict (tenant_id, code) where code is not null do nothing
+       returning 1)
+     select count(*)::int as n from ins`,
+    params,
+  );
+  return res?.n ?? 0;
+}
+
+/**
+ * After a run that skipped units: every staged code must now be a unit of the same kind in the tenant.
+ * A code held by a unit of another kind (say a grid coded 330782001) would orphan its children silently;
+ * fail instead, naming a few, and let the transaction roll back.
+ */
+async function checkSkipped(tx: Tx, tenantId: string): Promise<void> {
+  const bad = await tx.query<{ code: string; kind: string; held: string | null }>(
+    `select s.code, s.kind, u.kind as held
+     from ${STAGE} s left join org_unit u on u.tenant_id = ? and u.code = s.code
+     where u.kind is distinct from s.kind
+     order by s.seq limit 5`,
+    [tenantId],
+  );
+  if (bad.length === 0) return;
+  const list = bad.map((b) =>
+    b.held ? `${b.code} (a ${b.held}, expected a ${b.kind})` : `${b.code} (no parent)`,
+  );
+  throw conflict('division_code_taken', `division codes already used by other units: ${list.join(', ')}`);
+}
