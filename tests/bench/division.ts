@@ -8,7 +8,7 @@
  * the `bench_division_bare` schema (dropped at the end). Runs standalone through division-main.ts.
  */
 
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { type Database, openDatabase, type Tx } from '@civicgrid/db';
@@ -20,6 +20,7 @@ import {
   importDivision,
 } from '@civicgrid/division';
 import { inSubtreeOf, pathLabel, TenantEntity } from '@civicgrid/tenancy';
+import { createBareTenant } from '@civicgrid/testing';
 import pg from 'pg';
 
 export interface BenchDivisionOptions {
@@ -62,26 +63,8 @@ function quantile(sorted: number[], q: number): number {
 }
 
 /** A tenant and its root district unit (code `rootCode`), written as the application role. */
-async function makeTenant(db: Database, name: string, rootCode: string | null) {
-  const tenantId = randomUUID();
-  const rootId = randomUUID();
-  const code = `bench-div-${randomBytes(4).toString('hex')}`;
-  await db.withPlatform((tx) =>
-    tx.query('insert into tenant (id, code, name, division_code) values (?, ?, ?, ?)', [
-      tenantId,
-      code,
-      name,
-      rootCode,
-    ]),
-  );
-  await db.withTenant(tenantId, (tx) =>
-    tx.query(
-      `insert into org_unit (tenant_id, id, parent_id, kind, name, code, path) values (?, ?, null, 'district', ?, ?, ?::ltree)`,
-      [tenantId, rootId, name, rootCode, pathLabel(rootId)],
-    ),
-  );
-  return { tenantId, rootId };
-}
+const makeTenant = (db: Database, name: string, rootCode: string | null) =>
+  createBareTenant(db, { prefix: 'bench-div', name, rootCode });
 
 /**
  * The baseline: what the same data costs PostgreSQL without the product in the way — the three CSV

