@@ -1,4 +1,6 @@
 import { type EntityManager, type EntitySchema, MikroORM } from '@mikro-orm/postgresql';
+import type { ClientBase } from 'pg';
+import { type QueryOptions, runQuery } from './sql.ts';
 import { isUuid } from './uuid.ts';
 
 /** One transaction: the ORM's EntityManager and raw SQL (`?` placeholders) on the same connection. */
@@ -6,7 +8,9 @@ export interface Tx {
   readonly em: EntityManager;
   /** The tenant whose rows this transaction sees, or null on the platform level (global tables only). */
   readonly tenantId: string | null;
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /** The transaction's own pg connection (COPY streams, for instance); never release it. */
+  readonly pg: ClientBase;
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<R[]>;
 }
 
 export interface Database {
@@ -25,19 +29,22 @@ export interface Database {
 export async function enterTenant(tx: Tx, tenantId: string): Promise<Tx> {
   if (!isUuid(tenantId)) throw new Error('enterTenant needs a tenant uuid');
   tx.em.setFilterParams('tenant', { tenantId });
-  const t = txOf(tx.em, tenantId);
+  const t: Tx = { ...tx, tenantId };
   await t.query(`select set_config('app.tenant_id', ?, true)`, [tenantId]);
   return t;
 }
 
-function txOf(em: EntityManager, tenantId: string | null): Tx {
-  const conn = em.getConnection();
-  return {
-    em,
-    tenantId,
-    query: <R>(sql: string, params: readonly unknown[] = []) =>
-      conn.execute(sql, params as unknown[], 'all', em.getTransactionContext()) as Promise<R[]>,
-  };
+/**
+ * The pg connection under the ORM's transaction. Raw SQL goes straight to it with bound parameters:
+ * MikroORM's `execute` pastes values into the text (so nothing can be prepared) and costs a knex
+ * round of formatting per statement.
+ */
+async function txOf(em: EntityManager, tenantId: string | null): Promise<Tx> {
+  const trx = em.getTransactionContext() as { client?: { acquireConnection?: () => Promise<ClientBase> } } | undefined;
+  const acquire = trx?.client?.acquireConnection;
+  if (typeof acquire !== 'function') throw new Error('no transaction connection');
+  const pg = await acquire.call(trx!.client);
+  return { em, tenantId, pg, query: (sql, params = [], opts) => runQuery(pg, sql, params, opts) };
 }
 
 export async function openDatabase(
@@ -60,13 +67,13 @@ export async function openDatabase(
       const em = orm.em.fork();
       em.setFilterParams('tenant', { tenantId });
       return em.transactional(async (tem) => {
-        const tx = txOf(tem, tenantId);
+        const tx = await txOf(tem, tenantId);
         await tx.query(`select set_config('app.tenant_id', ?, true)`, [tenantId]);
         return fn(tx);
       });
     },
     async withPlatform(fn) {
-      return orm.em.fork().transactional(async (tem) => fn(txOf(tem, null)));
+      return orm.em.fork().transactional(async (tem) => fn(await txOf(tem, null)));
     },
     close: () => orm.close(true),
   };

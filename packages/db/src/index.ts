@@ -6,3 +6,4 @@ export { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded.ts';
 export { type TenantScoped, tenantScoped } from './entity.ts';
 export { type MigrationSource, migrate, platformMigrations } from './migrator.ts';
 export { isUuid } from './uuid.ts';
+export { type QueryOptions, toNumbered } from './sql.ts';

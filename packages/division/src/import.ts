@@ -37,7 +37,7 @@ export interface ImportOptions extends ReadOptions {
   /** Called after each step: long imports (the country takes tens of seconds) can report progress. */
   onProgress?: (step: ImportProgress) => void;
   /** How rows reach the staging table: COPY FROM STDIN on the transaction's connection (default), or
-   *  batched INSERTs through `tx.query` (slower; used when the pg connection cannot be reached). */
+   *  batched INSERTs through `tx.query` (slower; the two must give the same tree, which a test checks). */
   via?: 'copy' | 'insert';
 }
 
@@ -118,10 +118,9 @@ export async function importDivisions(
     const counts: Record<DivisionKind, number> = { district: 0, street: 0, community: 0 };
     let t0 = performance.now();
     const rows = stageRows(readDivisionBatches(opts.scope, opts), counts);
-    const client = opts.via === 'insert' ? null : await pgClientOf(tx);
-    if (client)
+    if (opts.via !== 'insert')
       await copyStream(
-        client,
+        tx.pg,
         `copy ${STAGE} (seq, kind, code, name, parent_code) from stdin`,
         copyLines(rows),
       );
@@ -228,20 +227,6 @@ async function insertStage(tx: Tx, batches: AsyncIterable<StagedRow[]>): Promise
     }
   }
   await flush();
-}
-
-/**
- * The pg connection under the transaction (MikroORM → knex transaction → its client's one connection),
- * for COPY. Null when it cannot be reached: the caller falls back to batched INSERTs.
- */
-async function pgClientOf(tx: Tx): Promise<ClientBase | null> {
-  const ctx = tx.em.getTransactionContext() as
-    | { client?: { acquireConnection?: () => Promise<unknown> } }
-    | undefined;
-  const acquire = ctx?.client?.acquireConnection;
-  if (typeof acquire !== 'function') return null;
-  const conn = (await acquire.call(ctx!.client)) as Partial<ClientBase> | null;
-  return conn && typeof conn.query === 'function' ? (conn as ClientBase) : null;
 }
 
 /**
