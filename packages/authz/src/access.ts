@@ -116,13 +116,17 @@ export class Access {
   }
 }
 
-/** SQL restricting a table's `org_unit_id` column to the scope: the org-tree semi-join of DESIGN.md. */
+/**
+ * SQL restricting a table's `org_unit_id` column to the scope: the org-tree semi-join of DESIGN.md,
+ * as `= any(array(…))` so PostgreSQL resolves the scope's unit ids once (an init plan) and the plan of
+ * the outer query does not hang on its guess of how many units a subtree holds.
+ */
 export function orgScopeSql(scope: ScopePaths, tenantId: string | null, column = 'org_unit_id') {
   if (scope === 'all') return { sql: 'true', params: [] as unknown[] };
   if (scope.length === 0) return { sql: 'false', params: [] as unknown[] };
   const ranges = inSubtrees('path_key', scope);
   return {
-    sql: `${column} in (select id from org_unit where tenant_id = ? and ${ranges.sql})`,
+    sql: `${column} = any(array(select id from org_unit where tenant_id = ? and ${ranges.sql}))`,
     params: [tenantId, ...ranges.params] as unknown[],
   };
 }

@@ -10,7 +10,11 @@ export interface Tx {
   readonly tenantId: string | null;
   /** The transaction's own pg connection (COPY streams, for instance); never release it. */
   readonly pg: ClientBase;
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[], opts?: QueryOptions): Promise<R[]>;
+  query<R = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+    opts?: QueryOptions,
+  ): Promise<R[]>;
 }
 
 export interface Database {
@@ -40,7 +44,9 @@ export async function enterTenant(tx: Tx, tenantId: string): Promise<Tx> {
  * round of formatting per statement.
  */
 async function txOf(em: EntityManager, tenantId: string | null): Promise<Tx> {
-  const trx = em.getTransactionContext() as { client?: { acquireConnection?: () => Promise<ClientBase> } } | undefined;
+  const trx = em.getTransactionContext() as
+    | { client?: { acquireConnection?: () => Promise<ClientBase> } }
+    | undefined;
   const acquire = trx?.client?.acquireConnection;
   if (typeof acquire !== 'function') throw new Error('no transaction connection');
   const pg = await acquire.call(trx!.client);

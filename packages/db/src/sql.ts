@@ -28,9 +28,16 @@ export function toNumbered(sql: string): string {
 const statementName = (text: string) => `cg_${createHash('sha1').update(text).digest('base64url')}`;
 
 /** Runs one statement with bound parameters (never pasted into the text) on a pg connection. */
-export async function runQuery<R>(client: ClientBase, sql: string, params: readonly unknown[], opts?: QueryOptions): Promise<R[]> {
+export async function runQuery<R>(
+  client: ClientBase,
+  sql: string,
+  params: readonly unknown[],
+  opts?: QueryOptions,
+): Promise<R[]> {
   const text = toNumbered(sql);
   const values = params.map((v) => (v === undefined ? null : v));
-  const res = await client.query(opts?.prepare ? { name: statementName(text), text, values } : { text, values });
+  const res = await client.query(
+    opts?.prepare ? { name: statementName(text), text, values } : { text, values },
+  );
   return res.rows as R[];
 }

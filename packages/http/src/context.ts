@@ -96,6 +96,7 @@ export async function inUserContext<T>(
          ${GRANTS_JSON_SQL} as grants
        from tenant t left join app_user u on u.tenant_id = t.id and u.id = ? where t.id = ?`,
       [claims.fam, claims.tid, claims.sub, claims.sub, claims.tid],
+      { prepare: true },
     );
     if (!p) throw new AppError(401, 'invalid_token', 'the access token is not valid');
     if (p.tenantStatus !== 'active') throw new AppError(403, 'tenant_suspended', 'this tenant is suspended');

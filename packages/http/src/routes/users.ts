@@ -60,6 +60,9 @@ const PatchBody = Type.Object(
 
 const SORT = { createdAt: 'created_at', username: 'username', displayName: 'display_name' } as const;
 
+/** The list's statements come in a few shapes (filters × sort): prepare them per connection. */
+const HOT = { prepare: true } as const;
+
 /** A unit the caller may place users in with `permission` (a unit outside scope reads as unknown). */
 async function unitInScope(ctx: UserContext, unitId: string, permission: string) {
   const unit = await getUnit(ctx.tx, unitId);
@@ -143,8 +146,9 @@ export async function userRoutes(app: FastifyInstance) {
              locked_until as "lockedUntil", created_at as "createdAt", updated_at as "updatedAt"
            from app_user where ${w} order by ${SORT[page.sort]} ${page.order}, id limit ? offset ?`,
           [...params, page.end - page.start, page.start],
+          HOT,
         );
-        return { rows: rows.map(toUserView), ...(await countCapped(tx, `app_user where ${w}`, params)) };
+        return { rows: rows.map(toUserView), ...(await countCapped(tx, `app_user where ${w}`, params, HOT)) };
       });
       return sendList(reply, result);
     },
