@@ -251,19 +251,21 @@ async function insertLevel(
   const label = `replace((${id})::text, '-', '')::ltree`;
   const parentKind = PARENT_KIND[kind];
   // Districts go under the root; every other level joins its parent by code (units of the parent's
-  // kind in this tenant: inserted by an earlier level of this run, or by an earlier run).
+  // kind in this tenant: inserted by an earlier level of this run, or by an earlier run). Rows go in
+  // source order (by code): ids grow with seq and codes extend their parent's, so the primary key, code,
+  // parent and path_key indexes are all appended to rather than split at random places.
   const [sql, params] =
     parentKind === null
       ? [
           `select ?::uuid, ${id}, ?::uuid, s.kind, s.name, s.code, ?::ltree || ${label}
-           from ${STAGE} s where s.kind = ?`,
+           from ${STAGE} s where s.kind = ? order by s.seq`,
           [tenantId, prefix, root.id, root.path, prefix, kind],
         ]
       : [
           `select ?::uuid, ${id}, p.id, s.kind, s.name, s.code, p.path || ${label}
            from ${STAGE} s
            join org_unit p on p.tenant_id = ? and p.code = s.parent_code and p.kind = ?
-           where s.kind = ?`,
+           where s.kind = ? order by s.seq`,
           [tenantId, prefix, prefix, tenantId, parentKind, kind],
         ];
   const [res] = await tx.query<{ n: number }>(

@@ -69,6 +69,11 @@ export function inSubtrees(pathKey: string, paths: readonly string[]): { sql: st
   };
 }
 
-/** The same range for a subtree whose root comes from a subquery (`root` selects one `path_key`). */
-export const inSubtreeOf = (pathKey: string, root: string): string =>
-  `(${pathKey} >= (${root}) and ${pathKey} < ((${root}) || 'g'))`;
+/**
+ * The same range for the subtree of the one unit matching `rootWhere` (e.g. `tenant_id = ? and id = ?`;
+ * its parameters are needed twice). The upper bound is computed inside its subquery: a non-leakproof
+ * `||` applied outside, even to a subquery's result, keeps PostgreSQL off the index under RLS.
+ */
+export const inSubtreeOf = (pathKey: string, rootWhere: string): string =>
+  `(${pathKey} >= (select path_key from org_unit where ${rootWhere}) and ` +
+  `${pathKey} < (select path_key || 'g' from org_unit where ${rootWhere}))`;

@@ -262,7 +262,7 @@ export async function listUnits(tx: Tx, q: UnitListQuery): Promise<{ rows: OrgUn
     params.push(q.parentId);
   }
   if (q.under) {
-    where.push(inSubtreeOf('u.path_key', 'select path_key from org_unit where tenant_id = ? and id = ?'));
+    where.push(inSubtreeOf('u.path_key', 'tenant_id = ? and id = ?'));
     params.push(tx.tenantId, q.under, tx.tenantId, q.under);
   }
   if (q.kind) {

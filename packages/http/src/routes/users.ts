@@ -121,9 +121,9 @@ export async function userRoutes(app: FastifyInstance) {
           params.push(q.orgUnitId);
         }
         if (q.under) {
-          const root = 'select path_key from org_unit where tenant_id = ? and id = ?';
+          const root = 'tenant_id = ? and id = ?';
           where.push(
-            `org_unit_id in (select id from org_unit where tenant_id = ? and ${inSubtreeOf('path_key', root)})`,
+            `org_unit_id = any(array(select id from org_unit where tenant_id = ? and ${inSubtreeOf('path_key', root)}))`,
           );
           params.push(tx.tenantId, tx.tenantId, q.under, tx.tenantId, q.under);
         }
