@@ -204,12 +204,16 @@ describe('division import through the API', () => {
   it('imports 义乌市 for a tenant admin, idempotently; others get 403; an unknown code is a 400', async () => {
     const { provisionTenant } = await import('@civicgrid/http');
     const code = `yw${Date.now().toString(36)}`;
-    await provisionTenant(t.db, { kind: 'system', id: null, name: 'test', ip: null, userAgent: null, requestId: null }, {
-      code,
-      name: '义乌市',
-      divisionCode: '330782',
-      admin: { username: 'admin', displayName: '管理员', password: 'Test-pass-2026' },
-    });
+    await provisionTenant(
+      t.db,
+      { kind: 'system', id: null, name: 'test', ip: null, userAgent: null, requestId: null },
+      {
+        code,
+        name: '义乌市',
+        divisionCode: '330782',
+        admin: { username: 'admin', displayName: '管理员', password: 'Test-pass-2026' },
+      },
+    );
     const yw = as(t.app, (await login(t.app, code, 'admin')).accessToken);
     const first = await yw.post('/org-units/import-division', { districtCode: '330782' });
     expect(first.statusCode).toBe(200);
@@ -223,6 +227,8 @@ describe('division import through the API', () => {
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json().details[0].field).toBe('districtCode');
     const street = as(t.app, (await login(t.app, city.code, 'streeta')).accessToken);
-    expect((await street.post('/org-units/import-division', { districtCode: '330782' })).statusCode).toBe(403);
+    expect((await street.post('/org-units/import-division', { districtCode: '330782' })).statusCode).toBe(
+      403,
+    );
   });
 });

@@ -242,7 +242,12 @@ describe('platform operators and suspended tenants', () => {
     expect(weak.json().details[0].field).toBe('password');
     const [row] = await t.db.withPlatform((tx) => tx.query(`select 1 from tenant where code = ?`, [code]));
     expect(row).toBeUndefined();
-    const tz = await op.post('/platform/tenants', { code, name: 'x', timezone: 'Mars/Olympus', admin: { username: 'admin', displayName: 'x', password: PASSWORD } });
+    const tz = await op.post('/platform/tenants', {
+      code,
+      name: 'x',
+      timezone: 'Mars/Olympus',
+      admin: { username: 'admin', displayName: 'x', password: PASSWORD },
+    });
     expect(tz.json().details[0].field).toBe('timezone');
   });
 });
