@@ -142,7 +142,7 @@ async function bareLoad(ownerUrl: string, indexed: boolean): Promise<{ ms: numbe
 
 /** The subtree of a unit by path, as scope checks do it: the leakproof `path_key` range (inSubtreeOf). */
 const SUBTREE_BY_PATH = `select id, name, kind from org_unit
-  where tenant_id = ? and ${inSubtreeOf('path_key', 'select path_key from org_unit where tenant_id = ? and id = ?')}`;
+  where tenant_id = ? and ${inSubtreeOf('path_key', 'tenant_id = ? and id = ?')}`;
 
 /** The same rows through parent_id (uuid equality only), for comparison. */
 const SUBTREE_BY_PARENT = `with recursive sub as (
