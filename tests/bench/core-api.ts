@@ -14,7 +14,14 @@ import { openCoreDatabase } from '../../apps/api/src/app.ts';
 import { appendOnlyTables, coreMigrations } from '../../apps/api/src/platform.ts';
 import { type BenchData, buildBenchData, type Log } from './data.ts';
 import { type LoadResult, load, type RunningServer, round, startServer } from './measure.ts';
+import type { BareSql } from './server.ts';
 import { apiStatements, bareStatements } from './sql.ts';
+
+/**
+ * Which SQL the bare route runs. Default: the API's own statements (the strict baseline: the same
+ * work minus the stack); BENCH_BARE_SQL=brief runs the brief's `in (select … path <@ …)` form instead.
+ */
+const BARE_SQL: BareSql = process.env.BENCH_BARE_SQL === 'brief' ? 'brief' : 'api';
 
 /**
  * Newest first, as the admin's user list asks for it. The API's default order is ascending (pageOf), and
@@ -134,7 +141,10 @@ export function planShape(plan: string[]): string {
 async function samplePlans(tdb: TestDatabase, data: BenchData): Promise<PlanSample[]> {
   const statements = {
     'app role': apiStatements(data.tenantId, [data.street.path]),
-    owner: bareStatements(data.tenantId, [data.street.path]),
+    owner:
+      BARE_SQL === 'brief'
+        ? bareStatements(data.tenantId, [data.street.path])
+        : apiStatements(data.tenantId, [data.street.path]),
   };
   const out: PlanSample[] = [];
   for (const as of ['app role', 'owner'] as const) {
@@ -218,6 +228,7 @@ export async function benchCore(log: Log): Promise<CoreReport> {
         tenantId: data.tenantId,
         scopePaths: [data.street.path],
         poolSize: config.poolSize,
+        sql: BARE_SQL,
       }),
       startServer({ kind: 'api', appUrl: tdb.appUrl, jwtSecret, poolSize: config.poolSize }, { cpuProfDir }),
       ladder

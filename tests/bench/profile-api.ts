@@ -32,7 +32,7 @@ const kinds = (process.env.BENCH_KINDS ?? 'bare,handwritten,api').split(',') as 
 const durationS = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const configs: Record<ServerConfig['kind'], ServerConfig> = {
-  bare: { kind: 'bare', url: ownerUrl, tenantId, scopePaths: [path], poolSize: 10 },
+  bare: { kind: 'bare', url: ownerUrl, tenantId, scopePaths: [path], poolSize: 10, sql: 'api' },
   handwritten: {
     kind: 'handwritten',
     appUrl,

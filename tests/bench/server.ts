@@ -14,7 +14,15 @@ import { type ApiSqlTweaks, apiStatements, bareStatements, COUNT_CAP, numbered }
 
 export type ServerConfig =
   | { kind: 'api'; appUrl: string; jwtSecret: string; poolSize: number }
-  | { kind: 'bare'; url: string; tenantId: string; scopePaths: string[]; poolSize: number }
+  | {
+      kind: 'bare';
+      url: string;
+      tenantId: string;
+      scopePaths: string[];
+      poolSize: number;
+      /** `api`: the very statements the API sends (default); `brief`: the brief's `in (… path <@ …)` form */
+      sql: BareSql;
+    }
   | {
       kind: 'handwritten';
       appUrl: string;
@@ -23,6 +31,8 @@ export type ServerConfig =
       /** what-if knobs for profiling (defaults = exactly what the API sends today) */
       tweaks?: HandwrittenTweaks;
     };
+
+export type BareSql = 'api' | 'brief';
 
 export interface HandwrittenTweaks extends ApiSqlTweaks {
   /** named (server-side prepared) statements instead of a fresh parse + plan per statement */
@@ -48,7 +58,10 @@ async function bareServer(cfg: Extract<ServerConfig, { kind: 'bare' }>): Promise
   const u = new URL(cfg.url);
   u.searchParams.set('options', `-c app.tenant_id=${cfg.tenantId}`);
   const pool = new pg.Pool({ connectionString: u.toString(), max: cfg.poolSize });
-  const sql = bareStatements(cfg.tenantId, cfg.scopePaths);
+  const sql =
+    cfg.sql === 'brief'
+      ? bareStatements(cfg.tenantId, cfg.scopePaths)
+      : apiStatements(cfg.tenantId, cfg.scopePaths);
 
   const app = Fastify({ logger: false });
   app.addHook('onClose', () => pool.end());
