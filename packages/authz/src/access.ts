@@ -1,7 +1,7 @@
 import { subject as asSubject, createMongoAbility, type MongoAbility } from '@casl/ability';
 import { packRules, rulesToCondition } from '@casl/ability/extra';
 import type { Tx } from '@civicgrid/db';
-import { inSubtrees, type ScopePaths } from '@civicgrid/tenancy';
+import { inSubtrees, inUnitsWhere, type ScopePaths } from '@civicgrid/tenancy';
 import { splitPermission } from './catalog.ts';
 
 /** One grant as the ability needs it: the role's permissions and where in the tree it applies. */
@@ -116,17 +116,13 @@ export class Access {
   }
 }
 
-/**
- * SQL restricting a table's `org_unit_id` column to the scope: the org-tree semi-join of DESIGN.md,
- * as `= any(array(…))` so PostgreSQL resolves the scope's unit ids once (an init plan) and the plan of
- * the outer query does not hang on its guess of how many units a subtree holds.
- */
+/** SQL restricting a table's `org_unit_id` column to the scope (the org-tree semi-join, inUnitsWhere). */
 export function orgScopeSql(scope: ScopePaths, tenantId: string | null, column = 'org_unit_id') {
   if (scope === 'all') return { sql: 'true', params: [] as unknown[] };
   if (scope.length === 0) return { sql: 'false', params: [] as unknown[] };
   const ranges = inSubtrees('path_key', scope);
   return {
-    sql: `${column} = any(array(select id from org_unit where tenant_id = ? and ${ranges.sql}))`,
+    sql: inUnitsWhere(column, ranges.sql),
     params: [tenantId, ...ranges.params] as unknown[],
   };
 }

@@ -116,7 +116,6 @@ async function main(argv: string[]): Promise<void> {
     if (!values.all && !district) {
       throw new UserError(`tenant "${values.tenant}" has no division code: give --district <code> or --all`);
     }
-    if (district) await checkDistrictCodes([district]);
     const what = district ? `district ${district}` : 'the whole country';
     const log = values.quiet ? () => {} : (line: string) => console.error(line);
     log(`importing ${what} into tenant ${values.tenant} (${tenant.name}) under ${root.name}…`);

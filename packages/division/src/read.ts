@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { AppError } from '@civicgrid/kernel';
@@ -142,17 +141,9 @@ export function loadDistricts(opts: ReadOptions = {}): Promise<Map<string, strin
   let p = areasCache.get(dir);
   if (!p) {
     p = (async () => {
-      const text = await readFile(join(dir, 'areas.csv'), 'utf8');
       const map = new Map<string, string>();
-      const [header, ...lines] = text.split('\n');
-      const cols = parseCsvLine((header ?? '').replace(/^\uFEFF/, '').trim());
-      const [ci, ni] = [cols.indexOf('code'), cols.indexOf('name')];
-      if (ci < 0 || ni < 0) throw new Error(`${dir}/areas.csv: expected columns code and name`);
-      for (const line of lines) {
-        const l = line.trimEnd();
-        if (!l) continue;
-        const f = parseCsvLine(l);
-        map.set(f[ci]!, f[ni]!);
+      for await (const rows of csvBatches(join(dir, 'areas.csv'), ['code', 'name'])) {
+        for (const [code, name] of rows) map.set(code!, name!);
       }
       return map;
     })();

@@ -70,6 +70,15 @@ export function inSubtrees(pathKey: string, paths: readonly string[]): { sql: st
 }
 
 /**
+ * Restricts a table's unit column to the units matching `unitWhere` (a condition on org_unit, with its
+ * `?` parameters after the tenant's): the org-tree semi-join of DESIGN.md, as `= any(array(…))` so
+ * PostgreSQL resolves the unit ids once (an init plan) and the outer plan does not hang on its guess
+ * of how many units a subtree holds.
+ */
+export const inUnitsWhere = (column: string, unitWhere: string): string =>
+  `${column} = any(array(select id from org_unit where tenant_id = ? and ${unitWhere}))`;
+
+/**
  * The same range for the subtree of the one unit matching `rootWhere` (e.g. `tenant_id = ? and id = ?`;
  * its parameters are needed twice). The upper bound is computed inside its subquery: a non-leakproof
  * `||` applied outside, even to a subquery's result, keeps PostgreSQL off the index under RLS.

@@ -207,15 +207,16 @@ export async function moveUnit(
   }
   const why = placementError(unit, parent);
   if (why) throw badInput('parentId', why);
+  const subtree = inSubtrees('path_key', [unit.path]);
   const rows = await tx.query<{ n: number }>(
     `with moved as (
        update org_unit set
          path = ?::ltree || subpath(path, nlevel(?::ltree) - 1),
          parent_id = case when id = ? then ?::uuid else parent_id end,
          updated_at = now()
-       where tenant_id = ? and ${inSubtrees('path_key', [unit.path]).sql} returning 1)
+       where tenant_id = ? and ${subtree.sql} returning 1)
      select count(*)::int as n from moved`,
-    [parent.path, unit.path, id, newParentId, tx.tenantId, ...inSubtrees('path_key', [unit.path]).params],
+    [parent.path, unit.path, id, newParentId, tx.tenantId, ...subtree.params],
   );
   return { before, after: (await getUnit(tx, id))!, moved: rows[0]!.n };
 }

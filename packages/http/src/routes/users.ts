@@ -10,7 +10,7 @@ import {
   updateUser,
 } from '@civicgrid/identity';
 import { badInput, forbidden, notFound } from '@civicgrid/kernel';
-import { getUnit, inSubtreeOf } from '@civicgrid/tenancy';
+import { getUnit, inSubtreeOf, inUnitsWhere } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { inUserContext, sendList, type UserContext } from '../context.ts';
@@ -121,10 +121,7 @@ export async function userRoutes(app: FastifyInstance) {
           params.push(q.orgUnitId);
         }
         if (q.under) {
-          const root = 'tenant_id = ? and id = ?';
-          where.push(
-            `org_unit_id = any(array(select id from org_unit where tenant_id = ? and ${inSubtreeOf('path_key', root)}))`,
-          );
+          where.push(inUnitsWhere('org_unit_id', inSubtreeOf('path_key', 'tenant_id = ? and id = ?')));
           params.push(tx.tenantId, tx.tenantId, q.under, tx.tenantId, q.under);
         }
         if (q.status) {
