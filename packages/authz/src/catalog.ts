@@ -1,10 +1,6 @@
-/** A permission the core or a plugin declares: `<area>.<subject>.<action>`, with titles for the role matrix. */
-export interface PermissionDef {
-  key: string;
-  title: { 'zh-CN': string; en: string };
-  /** Grouping in the UI's permission matrix: the area (core or a plugin id). */
-  group?: string;
-}
+import type { PermissionDef } from '@civicgrid/kernel';
+
+export type { PermissionDef };
 
 const KEY = /^[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*$/;
 
@@ -52,4 +48,8 @@ export const CORE_PERMISSIONS: PermissionDef[] = [
   p('core.grant.read', '查看授权', 'View grants'),
   p('core.grant.manage', '授予与收回角色', 'Grant and revoke roles'),
   p('core.audit.read', '查看审计日志', 'View the audit log'),
+  p('core.module.read', '查看功能模块', 'View modules'),
+  p('core.module.manage', '启用、停用和设置功能模块', 'Enable, disable and configure modules'),
+  p('core.job.read', '查看任务运行', 'View job runs'),
+  p('core.job.retry', '重试失败的任务', 'Retry failed job runs'),
 ];

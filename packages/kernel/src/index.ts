@@ -1,1 +1,4 @@
+export type { ClientPlugin, ClientResource, ClientRoute, DashboardWidget } from './client.ts';
 export { AppError, badInput, conflict, type FieldIssue, forbidden, notFound } from './errors.ts';
+export { PluginHost, PluginSetupError } from './host.ts';
+export * from './plugin.ts';

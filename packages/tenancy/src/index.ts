@@ -1,3 +1,4 @@
+export * from './modules.ts';
 export * from './org-rules.ts';
 export * from './org-unit.ts';
 export * from './tenant.ts';

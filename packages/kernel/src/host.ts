@@ -1,0 +1,149 @@
+import type { MigrationSource } from '@civicgrid/db';
+import type {
+  EventSubscription,
+  PermissionDef,
+  PluginDeps,
+  ServerPlugin,
+  ServiceLocator,
+  ServiceRef,
+} from './plugin.ts';
+
+const ID = /^[a-z][a-z0-9-]{1,39}$/;
+const JOB = /^[a-z][a-z0-9-]{0,39}$/;
+
+/** A plugin list that cannot start: the message names the plugins at fault. */
+export class PluginSetupError extends Error {
+  override name = 'PluginSetupError';
+}
+
+/**
+ * The installed plugins, checked and ordered: ids unique, every dependency present and no cycle
+ * (dependencies first), permissions inside the plugin's namespace, every consumed service provided by
+ * a dependency. `apps/api` and `apps/worker` build one from the list they install.
+ */
+export class PluginHost {
+  readonly plugins: readonly ServerPlugin[];
+  readonly #byId: Map<string, ServerPlugin>;
+  #services?: Map<string, unknown>;
+
+  constructor(installed: ServerPlugin[]) {
+    this.#byId = new Map();
+    for (const p of installed) {
+      if (!ID.test(p.id))
+        throw new PluginSetupError(`plugin id "${p.id}" is not kebab-case (2–40 characters)`);
+      if (p.id === 'core') throw new PluginSetupError('plugin id "core" is reserved');
+      if (this.#byId.has(p.id)) throw new PluginSetupError(`plugin "${p.id}" is installed twice`);
+      this.#byId.set(p.id, p);
+    }
+    this.plugins = this.#ordered();
+    for (const p of this.plugins) this.#checkPlugin(p);
+  }
+
+  get(id: string): ServerPlugin | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** Dependencies before dependants; a missing or cyclic dependency names the plugins involved. */
+  #ordered(): ServerPlugin[] {
+    const out: ServerPlugin[] = [];
+    const state = new Map<string, 'visiting' | 'done'>();
+    const visit = (p: ServerPlugin, chain: string[]) => {
+      const s = state.get(p.id);
+      if (s === 'done') return;
+      if (s === 'visiting') {
+        const cycle = [...chain.slice(chain.indexOf(p.id)), p.id];
+        throw new PluginSetupError(`plugins depend on each other in a cycle: ${cycle.join(' → ')}`);
+      }
+      state.set(p.id, 'visiting');
+      for (const dep of p.dependsOn ?? []) {
+        const d = this.#byId.get(dep);
+        if (!d) throw new PluginSetupError(`plugin "${p.id}" depends on "${dep}", which is not installed`);
+        visit(d, [...chain, p.id]);
+      }
+      state.set(p.id, 'done');
+      out.push(p);
+    };
+    for (const p of this.#byId.values()) visit(p, []);
+    return out;
+  }
+
+  #checkPlugin(p: ServerPlugin) {
+    for (const perm of p.permissions ?? []) {
+      if (!perm.key.startsWith(`${p.id}.`))
+        throw new PluginSetupError(`plugin "${p.id}" declares permission ${perm.key} outside its namespace`);
+    }
+    const names = new Set<string>();
+    for (const j of p.jobs ?? []) {
+      if (!JOB.test(j.name)) throw new PluginSetupError(`plugin "${p.id}" has a job named "${j.name}"`);
+      if (names.has(j.name)) throw new PluginSetupError(`plugin "${p.id}" declares job "${j.name}" twice`);
+      names.add(j.name);
+    }
+    const reachable = this.#dependencyClosure(p.id);
+    for (const ref of p.consumes ?? []) {
+      const provider = this.plugins.find((q) => q.provides?.some((s) => s.ref.id === ref.id));
+      if (!provider)
+        throw new PluginSetupError(`plugin "${p.id}" uses service ${ref.id}, which no plugin provides`);
+      if (!reachable.has(provider.id))
+        throw new PluginSetupError(
+          `plugin "${p.id}" uses service ${ref.id} from "${provider.id}" but does not depend on it`,
+        );
+    }
+  }
+
+  #dependencyClosure(id: string): Set<string> {
+    const seen = new Set<string>();
+    const walk = (x: string) => {
+      for (const d of this.#byId.get(x)?.dependsOn ?? []) {
+        if (!seen.has(d)) {
+          seen.add(d);
+          walk(d);
+        }
+      }
+    };
+    walk(id);
+    return seen;
+  }
+
+  /** The plugins' migrations, in dependency order, to run after the core's. */
+  migrations(): MigrationSource[] {
+    return this.plugins.flatMap((p) =>
+      p.migrations ? [{ source: `plugin:${p.id}`, dir: p.migrations }] : [],
+    );
+  }
+
+  entities() {
+    return this.plugins.flatMap((p) => p.entities ?? []);
+  }
+
+  permissions(): Array<{ group: string; defs: PermissionDef[] }> {
+    return this.plugins.map((p) => ({ group: p.id, defs: p.permissions ?? [] }));
+  }
+
+  /** Subscribers of an event type, with the plugin each belongs to. */
+  subscribers(type: string): Array<{ plugin: string; subscription: EventSubscription }> {
+    return this.plugins.flatMap((p) =>
+      (p.subscriptions ?? [])
+        .filter((s) => s.event.type === type)
+        .map((s) => ({ plugin: p.id, subscription: s })),
+    );
+  }
+
+  /** A locator whose services are created on first use with the deps the process provides. */
+  serviceLocator(deps: () => PluginDeps): ServiceLocator {
+    return {
+      get: <T>(ref: ServiceRef<T>): T => {
+        this.#services ??= new Map();
+        if (!this.#services.has(ref.id)) {
+          const provision = this.plugins.flatMap((p) => p.provides ?? []).find((s) => s.ref.id === ref.id);
+          if (!provision) throw new Error(`no plugin provides service ${ref.id}`);
+          this.#services.set(ref.id, provision.create(deps()));
+        }
+        return this.#services.get(ref.id) as T;
+      },
+    };
+  }
+
+  async shutdown(): Promise<void> {
+    for (const p of [...this.plugins].reverse()) await p.onShutdown?.();
+  }
+}

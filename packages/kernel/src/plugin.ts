@@ -1,0 +1,171 @@
+import type { Database, Tx } from '@civicgrid/db';
+import type { EntitySchema } from '@mikro-orm/core';
+import type { FastifyInstance } from 'fastify';
+
+/** Text shown to users, zh-CN first (the default locale) with English beside it. */
+export interface LocalizedText {
+  'zh-CN': string;
+  en: string;
+}
+
+/** A permission the core or a plugin declares: `<area>.<subject>.<action>`, with titles for the role matrix. */
+export interface PermissionDef {
+  key: string;
+  title: LocalizedText;
+  /** Grouping in the UI's permission matrix: the area (core or a plugin id). */
+  group?: string;
+}
+
+/**
+ * A typed reference to a service one plugin provides and others use. The consumer declares the
+ * interface it expects under the provider's id, so no plugin imports another; the host checks at
+ * startup that every consumed service has a provider.
+ */
+export interface ServiceRef<T> {
+  readonly id: string;
+  /** Type carrier only; never set at run time. */
+  readonly __type?: T;
+}
+export const serviceRef = <T>(id: string): ServiceRef<T> => ({ id });
+
+/** A typed domain event (`event.escalated`, `landlord.flagged`): payloads carry ids, never personal data. */
+export interface EventRef<P extends object> {
+  readonly type: string;
+  readonly __payload?: P;
+}
+export const eventRef = <P extends object>(type: string): EventRef<P> => ({ type });
+
+export interface ServiceLocator {
+  get<T>(ref: ServiceRef<T>): T;
+}
+
+export interface EventPublisher {
+  /**
+   * Writes the event to the outbox in the caller's tenant transaction: it is delivered (through the
+   * job queue) exactly when that transaction commits, and never lost after it did.
+   */
+  publish<P extends object>(tx: Tx, ref: EventRef<P>, payload: P): Promise<void>;
+}
+
+/** Every job's payload: the tenant it runs for, and for assessments the period it covers. */
+export interface JobData {
+  tenantId: string;
+  /** `2026-11`, `2026-Q4`, `2026-11-26`: derived from the schedule's due time when not given. */
+  period?: string;
+  [key: string]: unknown;
+}
+
+export interface JobEnqueuer {
+  /** Queues a plugin's job for a tenant; returns the queue's job id. */
+  enqueue(
+    plugin: string,
+    job: string,
+    data: JobData,
+    opts?: { jobId?: string; delayMs?: number },
+  ): Promise<string>;
+}
+
+export interface JobLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** What a job's processor is given: the tenant transaction is already open, RLS setting included. */
+export interface JobContext<D extends JobData = JobData> {
+  readonly tenantId: string;
+  readonly data: D;
+  /** The period from the payload, or the schedule's due time in the tenant's time zone. */
+  readonly period: string | null;
+  /** The recorded run (`job_run.id`). */
+  readonly runId: string;
+  readonly attempt: number;
+  readonly tx: Tx;
+  /** Reports progress (0–100) in its own short transaction, so the admin sees it while the job runs. */
+  progress(percent: number): Promise<void>;
+  readonly services: ServiceLocator;
+  readonly events: EventPublisher;
+  readonly log: JobLogger;
+}
+
+/** How an assessment's period is named from its due time. */
+export type PeriodKind = 'day' | 'month' | 'quarter' | 'year';
+
+export interface JobDefinition<D extends JobData = JobData> {
+  /** kebab-case; with the plugin id it names the queue job and the schedule id `<plugin>-<job>-<tenantId>`. */
+  name: string;
+  title?: LocalizedText;
+  /** Runs per tenant while the module is enabled, in the tenant's time zone. */
+  schedule?: { cron: string; period?: PeriodKind };
+  attempts?: number;
+  /** First retry delay; doubles each attempt. */
+  backoffMs?: number;
+  process(ctx: JobContext<D>): Promise<unknown>;
+}
+
+/** A subscriber's handler runs as a job in the subscriber's tenant transaction, once per event. */
+export interface EventSubscription<P extends object = object> {
+  event: EventRef<P>;
+  handle(ctx: JobContext<JobData & { event: string; payload: P; outboxId: string }>): Promise<unknown>;
+}
+
+export interface ServiceProvision<T = unknown> {
+  ref: ServiceRef<T>;
+  create(deps: PluginDeps): T;
+}
+
+/** What the host hands a plugin's routes and hooks. */
+export interface PluginDeps {
+  readonly db: Database;
+  readonly services: ServiceLocator;
+  readonly events: EventPublisher;
+  readonly jobs: JobEnqueuer;
+  /** The tenant's settings for this plugin (validated, defaults applied), read in the caller's transaction. */
+  settings<S = Record<string, unknown>>(tx: Tx): Promise<S>;
+}
+
+export interface TenantLifecycleContext {
+  /** The tenant transaction that also writes the `tenant_module` row: all or nothing. */
+  readonly tx: Tx;
+  readonly tenantId: string;
+  readonly settings: Record<string, unknown>;
+}
+
+/** JSON Schema (draft 7, as Ajv reads it) for a plugin's per-tenant settings. */
+export interface SettingsSchema {
+  type: 'object';
+  properties: Record<string, unknown>;
+  required?: string[];
+  additionalProperties?: boolean;
+  [key: string]: unknown;
+}
+
+export interface ServerPlugin {
+  /** kebab-case: the route prefix `/api/v1/m/<id>`, the table prefix and the permission namespace. */
+  id: string;
+  version: string;
+  title: LocalizedText;
+  description?: LocalizedText;
+  dependsOn?: string[];
+  entities?: EntitySchema[];
+  /** Folder of `NNNN_*.sql` files, run with the core's at startup (every tenant gets the schema). */
+  migrations?: URL;
+  /** Keys must start with `<id>.`. */
+  permissions?: PermissionDef[];
+  /** Permissions added to the tenant's default roles (by role key) when the module is enabled. */
+  defaultGrants?: Record<string, string[]>;
+  settings?: { schema: SettingsSchema };
+  /** Registered under `/api/v1/m/<id>` behind the module gate; each route must set `config.access`. */
+  routes?(app: FastifyInstance, deps: PluginDeps): Promise<void> | void;
+  jobs?: JobDefinition[];
+  subscriptions?: EventSubscription[];
+  provides?: ServiceProvision[];
+  /** Services of other plugins this one uses; each must be provided by a plugin in `dependsOn`. */
+  consumes?: ServiceRef<unknown>[];
+  onTenantEnable?(ctx: TenantLifecycleContext, deps: PluginDeps): Promise<void>;
+  onTenantDisable?(ctx: TenantLifecycleContext, deps: PluginDeps): Promise<void>;
+  onShutdown?(): Promise<void>;
+}
+
+/** Identity helper that keeps a plugin's literal types checked against the contract. */
+export const defineServerPlugin = (p: ServerPlugin): ServerPlugin => p;
