@@ -3,7 +3,7 @@ import { unpackRules } from '@casl/ability/extra';
 import { buildApp } from '@civicgrid/http';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coreCatalog } from '../../apps/api/src/app.ts';
+import { permissionCatalog, pluginHost } from '../../apps/api/src/app.ts';
 import { as, type Client, login, startApp, type TestApp } from '../support/app.ts';
 import { buildCity, type CityFixture } from '../support/fixture.ts';
 
@@ -28,7 +28,7 @@ describe('service endpoints', () => {
     const app = await buildApp({
       db: t.db,
       jwtSecret: 'x'.repeat(32),
-      catalog: coreCatalog(),
+      catalog: permissionCatalog(pluginHost()),
       readyChecks: [
         async () => {
           throw new Error('queue unreachable');
@@ -63,7 +63,7 @@ describe('startup refuses routes without a declared permission', () => {
     const app: FastifyInstance = await buildApp({
       db: t.db,
       jwtSecret: 'x'.repeat(32),
-      catalog: coreCatalog(),
+      catalog: permissionCatalog(pluginHost()),
     });
     expect(() => app.get('/api/v1/open-door', async () => 'hi')).toThrow(/declares no permission/);
     expect(() =>

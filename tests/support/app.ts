@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '@civicgrid/db';
+import type { ServerPlugin } from '@civicgrid/kernel';
 import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
-import { createApi, openCoreDatabase } from '../../apps/api/src/app.ts';
+import { createApi, openCoreDatabase, pluginHost } from '../../apps/api/src/app.ts';
+import { installedPlugins } from '../../apps/api/src/plugins.ts';
 
 export const PASSWORD = 'Test-pass-2026';
 
@@ -14,11 +16,17 @@ export interface TestApp {
 
 /** The real API on the run's real database, connected as the application role (RLS applies). */
 export async function startApp(
-  opts: { loginLimits?: { perIp: number; perAccount: number } } = {},
+  opts: {
+    loginLimits?: { perIp: number; perAccount: number };
+    /** Test plugins installed beside the real ones (they may not bring migrations). */
+    extraPlugins?: ServerPlugin[];
+  } = {},
 ): Promise<TestApp> {
   const { appUrl } = inject('db');
-  const db = await openCoreDatabase(appUrl, 4);
+  const host = pluginHost([...installedPlugins, ...(opts.extraPlugins ?? [])]);
+  const db = await openCoreDatabase(appUrl, 4, host);
   const app = await createApi(db, {
+    plugins: host,
     jwtSecret: randomBytes(32).toString('hex'),
     loginLimits: opts.loginLimits ?? { perIp: 10_000, perAccount: 10_000 },
   });
@@ -49,13 +57,19 @@ export async function login(
 
 /** An authenticated client for one user: `get`, `post`, … answer Fastify's inject response. */
 export function as(app: FastifyInstance, token: string) {
-  const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE') => (url: string, payload?: unknown) =>
+  const call = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE') => (url: string, payload?: unknown) =>
     app.inject({
       method,
       url: `/api/v1${url}`,
       headers: { authorization: `Bearer ${token}` },
       ...(payload === undefined ? {} : { payload: payload as object }),
     });
-  return { get: call('GET'), post: call('POST'), patch: call('PATCH'), delete: call('DELETE') };
+  return {
+    get: call('GET'),
+    post: call('POST'),
+    put: call('PUT'),
+    patch: call('PATCH'),
+    delete: call('DELETE'),
+  };
 }
 export type Client = ReturnType<typeof as>;

@@ -1,6 +1,7 @@
 import { createTestDatabase } from '@civicgrid/testing';
 import type { TestProject } from 'vitest/node';
-import { appendOnlyTables, coreMigrations } from '../../apps/api/src/platform.ts';
+import { allMigrations } from '../../apps/api/src/app.ts';
+import { appendOnlyTables } from '../../apps/api/src/platform.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -10,7 +11,7 @@ declare module 'vitest' {
 
 /** One fresh, migrated database per test run; every test makes its own tenants in it. */
 export default async function setup(project: TestProject) {
-  const db = await createTestDatabase(coreMigrations, appendOnlyTables);
+  const db = await createTestDatabase(allMigrations(), appendOnlyTables);
   project.provide('db', { ownerUrl: db.ownerUrl, appUrl: db.appUrl });
   return () => db.drop();
 }

@@ -1,11 +1,15 @@
 import { CORE_PERMISSIONS, PermissionCatalog } from '@civicgrid/authz';
 import { type Database, openDatabase } from '@civicgrid/db';
 import { type AppOptions, buildApp, type DivisionImporter } from '@civicgrid/http';
-import { coreEntities } from './platform.ts';
+import { PluginHost, type ServerPlugin } from '@civicgrid/kernel';
+import { coreEntities, coreMigrations } from './platform.ts';
+import { installedPlugins } from './plugins.ts';
 
-export function coreCatalog(): PermissionCatalog {
+/** The core's permissions and every installed plugin's, so roles can hold either. */
+export function permissionCatalog(host: PluginHost): PermissionCatalog {
   const catalog = new PermissionCatalog();
   catalog.register(CORE_PERMISSIONS, 'core');
+  for (const { group, defs } of host.permissions()) catalog.register(defs, group);
   return catalog;
 }
 
@@ -19,10 +23,26 @@ export async function loadDivisionImporter(): Promise<DivisionImporter | null> {
   }
 }
 
-export const openCoreDatabase = (appUrl: string, poolSize?: number): Promise<Database> =>
-  openDatabase(appUrl, coreEntities, poolSize);
+/** The installed plugins, checked (dependencies, cycles, namespaces) and ordered. */
+export const pluginHost = (plugins: ServerPlugin[] = installedPlugins) => new PluginHost(plugins);
 
-/** The API as `apps/api` runs it: the core routes (plugins join in issue #3). */
-export function createApi(db: Database, opts: Omit<AppOptions, 'db' | 'catalog'> & { jwtSecret: string }) {
-  return buildApp({ divisionImporter: loadDivisionImporter, ...opts, db, catalog: coreCatalog() });
+/** The core's migrations, then the plugins' in dependency order: every module's schema for every tenant. */
+export const allMigrations = (host = pluginHost()) => [...coreMigrations, ...host.migrations()];
+
+export const openCoreDatabase = (appUrl: string, poolSize?: number, host = pluginHost()): Promise<Database> =>
+  openDatabase(appUrl, [...coreEntities, ...host.entities()], poolSize);
+
+/** The API as `apps/api` runs it: the core routes and the installed plugins' routes. */
+export function createApi(
+  db: Database,
+  opts: Omit<AppOptions, 'db' | 'catalog'> & { jwtSecret: string; plugins?: PluginHost },
+) {
+  const host = opts.plugins ?? pluginHost();
+  return buildApp({
+    divisionImporter: loadDivisionImporter,
+    ...opts,
+    db,
+    plugins: host,
+    catalog: permissionCatalog(host),
+  });
 }

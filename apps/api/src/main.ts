@@ -7,8 +7,8 @@ import {
   migrate,
   startEmbeddedPostgres,
 } from '@civicgrid/db';
-import { createApi, loadDivisionImporter, openCoreDatabase } from './app.ts';
-import { appendOnlyTables, coreMigrations } from './platform.ts';
+import { allMigrations, createApi, loadDivisionImporter, openCoreDatabase, pluginHost } from './app.ts';
+import { appendOnlyTables } from './platform.ts';
 import { localSecrets } from './secrets.ts';
 import { generatePassword, seedDemo } from './seed.ts';
 
@@ -32,10 +32,11 @@ if (env.DATABASE_URL) {
   jwtSecret ??= secrets.jwtSecret;
 }
 const cfg = dbConfigFrom(ownerUrl, env, appPassword);
-const applied = await migrate(cfg.ownerUrl, coreMigrations);
+const host = pluginHost();
+const applied = await migrate(cfg.ownerUrl, allMigrations(host));
 if (applied.length) log(`migrations applied: ${applied.join(', ')}`);
 if (cfg.appPassword) await ensureAppRole(cfg.ownerUrl, cfg.appRole, cfg.appPassword, appendOnlyTables);
-const db = await openCoreDatabase(cfg.appUrl, cfg.poolSize);
+const db = await openCoreDatabase(cfg.appUrl, cfg.poolSize, host);
 
 if (env.SEED_DEMO !== 'false') {
   const password = env.DEMO_PASSWORD || generatePassword();
@@ -49,6 +50,7 @@ if (env.SEED_DEMO !== 'false') {
 }
 
 const app = await createApi(db, {
+  plugins: host,
   jwtSecret: jwtSecret!,
   logger: {
     level: env.LOG_LEVEL ?? 'info',
@@ -64,6 +66,7 @@ async function shutdown(signal: string) {
   const force = setTimeout(() => process.exit(1), 10_000);
   force.unref();
   await app.close();
+  await host.shutdown();
   await db.close();
   await embedded?.stop();
   process.exit(0);

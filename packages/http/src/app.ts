@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PermissionCatalog } from '@civicgrid/authz';
 import type { Database } from '@civicgrid/db';
+import { AppError, type PluginDeps, PluginHost, type ServerPlugin } from '@civicgrid/kernel';
 import fastifyJwt from '@fastify/jwt';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -8,17 +9,20 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { RouteAccess } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
+import { registerPluginRoutes } from './plugins.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { grantRoutes } from './routes/grants.ts';
 import { healthRoutes } from './routes/health.ts';
 import { meRoutes } from './routes/me.ts';
+import { moduleRoutes } from './routes/modules.ts';
 import { orgUnitRoutes } from './routes/org-units.ts';
 import { platformRoutes } from './routes/platform.ts';
 import { roleRoutes } from './routes/roles.ts';
 import { userRoutes } from './routes/users.ts';
 import { ErrorBody } from './schemas.ts';
 import type { DivisionImporter } from './services/division.ts';
+import { ModuleSettings } from './services/modules.ts';
 import { validatorCompiler } from './validation.ts';
 
 export interface AppOptions {
@@ -33,10 +37,48 @@ export interface AppOptions {
   /** Loads the division-code importer lazily; it lives in a tools package outside the API's runtime. */
   divisionImporter?: () => Promise<DivisionImporter | null>;
   bodyLimit?: number;
+  /** The installed plugins (their permissions must already be in `catalog`). */
+  plugins?: PluginHost;
+  /** Rebuilds a tenant's schedules after a module was switched (the job system's reconciler). */
+  onModuleSwitched?: (tenantId: string) => Promise<void>;
+  /** The job system's producer side; without it, plugin code that queues jobs or publishes events gets a 503. */
+  jobs?: Pick<PluginDeps, 'jobs' | 'events'>;
 }
 
 export interface AppDeps extends AppOptions {
   loginLimits: { perIp: number; perAccount: number };
+  modules: {
+    host: PluginHost;
+    settings: ModuleSettings;
+    depsFor: (plugin: ServerPlugin) => PluginDeps;
+    onSwitched?: (tenantId: string) => Promise<void>;
+  };
+}
+
+const noJobs = (): never => {
+  throw new AppError(503, 'jobs_unavailable', 'the job system is not running; try again later');
+};
+
+/** One deps object per plugin: its settings reader is bound to its id. */
+function pluginDeps(opts: AppOptions, host: PluginHost, settings: ModuleSettings) {
+  const cache = new Map<string, PluginDeps>();
+  const services = host.serviceLocator((p) => depsFor(p));
+  const depsFor = (plugin: ServerPlugin): PluginDeps => {
+    let deps = cache.get(plugin.id);
+    if (!deps) {
+      deps = {
+        db: opts.db,
+        services,
+        jobs: opts.jobs?.jobs ?? { enqueue: noJobs },
+        events: opts.jobs?.events ?? { publish: noJobs },
+        settings: <S>(tx: Parameters<PluginDeps['settings']>[0]) =>
+          settings.read(tx, plugin.id) as Promise<S>,
+      };
+      cache.set(plugin.id, deps);
+    }
+    return deps;
+  };
+  return depsFor;
 }
 
 declare module 'fastify' {
@@ -59,7 +101,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false } },
     routerOptions: { maxParamLength: 200 },
   });
-  app.decorate('deps', { ...opts, loginLimits: opts.loginLimits ?? { perIp: 30, perAccount: 10 } });
+  const host = opts.plugins ?? new PluginHost([]);
+  const settings = new ModuleSettings(host);
+  const depsFor = pluginDeps(opts, host, settings);
+  app.decorate('deps', {
+    ...opts,
+    loginLimits: opts.loginLimits ?? { perIp: 30, perAccount: 10 },
+    modules: { host, settings, depsFor, onSwitched: opts.onModuleSwitched },
+  });
   app.setValidatorCompiler(validatorCompiler);
   registerErrorHandling(app);
   app.addSchema(ErrorBody);
@@ -103,6 +152,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(roleRoutes);
       await api.register(grantRoutes);
       await api.register(auditRoutes);
+      await api.register(moduleRoutes);
+      await registerPluginRoutes(api, host, depsFor);
     },
     { prefix: '/api/v1' },
   );

@@ -39,6 +39,8 @@ export interface UserContext {
   tx: Tx;
   access: Access;
   user: { id: string; username: string; displayName: string; tenantId: string; familyId: string };
+  /** Modules the tenant has enabled (read with the principal, in the same query). */
+  modules: string[];
   actor: AuditActor;
   audit(entry: AuditEntry): Promise<void>;
 }
@@ -72,18 +74,20 @@ interface PrincipalRow {
   displayName: string;
   alive: boolean;
   grants: GrantInfo[];
+  modules: string[];
 }
 
 /**
  * Runs a tenant user's request in one transaction: sets the tenant, checks in one query that the tenant
  * is active, the user enabled and the session alive, builds the ability from the grants, checks the
- * route's permission, then calls the handler.
+ * module gate (for a plugin's route) and the route's permission, then calls the handler.
  */
 export async function inUserContext<T>(
   db: Database,
   req: FastifyRequest,
   permission: string | null,
   fn: (ctx: UserContext) => Promise<T>,
+  opts: { module?: string } = {},
 ): Promise<T> {
   const claims = req.claims;
   if (claims?.knd !== 'user' || !claims.tid) {
@@ -93,7 +97,8 @@ export async function inUserContext<T>(
     const [p] = await tx.query<PrincipalRow>(
       `select t.status as "tenantStatus", u.status as "userStatus", u.username, u.display_name as "displayName",
          exists (select 1 from user_session s where s.tenant_id = t.id and s.family_id = ? and s.revoked_at is null) as alive,
-         ${GRANTS_JSON_SQL} as grants
+         ${GRANTS_JSON_SQL} as grants,
+         array(select m.module_id from tenant_module m where m.tenant_id = t.id and m.enabled) as modules
        from tenant t left join app_user u on u.tenant_id = t.id and u.id = ? where t.id = ?`,
       [claims.fam, claims.tid, claims.sub, claims.sub, claims.tid],
       { prepare: true },
@@ -102,6 +107,8 @@ export async function inUserContext<T>(
     if (p.tenantStatus !== 'active') throw new AppError(403, 'tenant_suspended', 'this tenant is suspended');
     if (p.userStatus !== 'active') throw new AppError(401, 'account_disabled', 'this account is disabled');
     if (!p.alive) throw new AppError(401, 'session_revoked', 'this session has ended; log in again');
+    if (opts.module && !p.modules.includes(opts.module))
+      throw new AppError(403, 'module_disabled', `the module ${opts.module} is not enabled for this tenant`);
     const access = new Access(p.grants);
     if (permission && !access.holdsAnywhere(permission))
       throw forbidden(`you need the permission ${permission}`);
@@ -116,6 +123,7 @@ export async function inUserContext<T>(
         tenantId: claims.tid!,
         familyId: claims.fam,
       },
+      modules: p.modules,
       actor,
       audit: (e) => recordAudit(tx, actor, e),
     });

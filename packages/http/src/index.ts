@@ -1,4 +1,12 @@
 export { type AppOptions, buildApp } from './app.ts';
-export type { RouteAccess, TokenClaims } from './context.ts';
+export {
+  inUserContext,
+  type RouteAccess,
+  sendList,
+  type TokenClaims,
+  type UserContext,
+} from './context.ts';
+export { userContextOf } from './plugins.ts';
+export { errorResponses, IdParams, listQuery, Name, pageOf, Uuid } from './schemas.ts';
 export type { DivisionImporter } from './services/division.ts';
 export { provisionTenant, type TenantProvisioning } from './services/provision.ts';

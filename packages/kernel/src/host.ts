@@ -24,7 +24,6 @@ export class PluginSetupError extends Error {
 export class PluginHost {
   readonly plugins: readonly ServerPlugin[];
   readonly #byId: Map<string, ServerPlugin>;
-  #services?: Map<string, unknown>;
 
   constructor(installed: ServerPlugin[]) {
     this.#byId = new Map();
@@ -71,6 +70,12 @@ export class PluginHost {
     for (const perm of p.permissions ?? []) {
       if (!perm.key.startsWith(`${p.id}.`))
         throw new PluginSetupError(`plugin "${p.id}" declares permission ${perm.key} outside its namespace`);
+    }
+    const own = new Set((p.permissions ?? []).map((x) => x.key));
+    for (const [role, keys] of Object.entries(p.defaultGrants ?? {})) {
+      const stray = keys.find((k) => !own.has(k));
+      if (stray)
+        throw new PluginSetupError(`plugin "${p.id}" grants ${stray} to ${role} but does not declare it`);
     }
     const names = new Set<string>();
     for (const j of p.jobs ?? []) {
@@ -128,17 +133,18 @@ export class PluginHost {
     );
   }
 
-  /** A locator whose services are created on first use with the deps the process provides. */
-  serviceLocator(deps: () => PluginDeps): ServiceLocator {
+  /** A locator whose services are created on first use, each with its provider's deps. */
+  serviceLocator(depsFor: (plugin: ServerPlugin) => PluginDeps): ServiceLocator {
+    const services = new Map<string, unknown>();
     return {
       get: <T>(ref: ServiceRef<T>): T => {
-        this.#services ??= new Map();
-        if (!this.#services.has(ref.id)) {
-          const provision = this.plugins.flatMap((p) => p.provides ?? []).find((s) => s.ref.id === ref.id);
-          if (!provision) throw new Error(`no plugin provides service ${ref.id}`);
-          this.#services.set(ref.id, provision.create(deps()));
+        if (!services.has(ref.id)) {
+          const provider = this.plugins.find((p) => p.provides?.some((s) => s.ref.id === ref.id));
+          const provision = provider?.provides?.find((s) => s.ref.id === ref.id);
+          if (!provider || !provision) throw new Error(`no plugin provides service ${ref.id}`);
+          services.set(ref.id, provision.create(depsFor(provider)));
         }
-        return this.#services.get(ref.id) as T;
+        return services.get(ref.id) as T;
       },
     };
   }

@@ -33,7 +33,7 @@ const Me = Type.Object({
 });
 
 export async function meRoutes(app: FastifyInstance) {
-  const { db } = app.deps;
+  const { db, modules: plugins } = app.deps;
   app.get(
     '/me',
     {
@@ -53,7 +53,7 @@ export async function meRoutes(app: FastifyInstance) {
           rules: [],
         }));
       }
-      return inUserContext(db, req, null, async ({ tx, access, user }) => {
+      return inUserContext(db, req, null, async ({ tx, access, user, modules }) => {
         const [t] = await tx.query<{
           id: string;
           code: string;
@@ -69,8 +69,8 @@ export async function meRoutes(app: FastifyInstance) {
           tenant: t!,
           grants: access.grants.map(({ orgUnitPath: _p, permissions: _x, ...g }) => g),
           permissions: access.permissions(),
-          // The module system (tenant_module) arrives with issue #3; until then no module is enabled.
-          modules: [],
+          // A row for a plugin no longer installed is not a module the UI can show.
+          modules: modules.filter((m) => plugins.host.get(m)),
           rules: access.packedRules(),
         };
       });

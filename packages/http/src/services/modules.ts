@@ -1,0 +1,144 @@
+import type { Tx } from '@civicgrid/db';
+import {
+  AppError,
+  conflict,
+  notFound,
+  type PluginDeps,
+  type PluginHost,
+  type ServerPlugin,
+} from '@civicgrid/kernel';
+import { lockModule, saveModule, tenantModules } from '@civicgrid/tenancy';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { fieldIssues } from '../validation.ts';
+
+/** A plugin's settings checked against its schema, with the schema's defaults filled in. */
+export class ModuleSettings {
+  readonly #validators = new Map<string, ValidateFunction>();
+
+  constructor(host: PluginHost) {
+    const ajv = new Ajv({ useDefaults: true, removeAdditional: false, allErrors: true, strict: false });
+    addFormats.default(ajv);
+    for (const p of host.plugins) {
+      // A broken schema is the plugin's bug: it fails startup, not the first admin who opens the form.
+      if (p.settings) this.#validators.set(p.id, ajv.compile(p.settings.schema));
+    }
+  }
+
+  /** Validated copy with defaults; a 400 names each bad field as `settings.<path>`. */
+  check(pluginId: string, given: unknown): Record<string, unknown> {
+    const value = structuredClone(given ?? {}) as Record<string, unknown>;
+    const validate = this.#validators.get(pluginId);
+    if (!validate) {
+      if (Object.keys(value).length > 0)
+        throw new AppError(400, 'validation_failed', 'settings: this module has no settings', [
+          { field: 'settings', reason: 'this module has no settings' },
+        ]);
+      return value;
+    }
+    if (!validate(value)) {
+      const details = fieldIssues(validate.errors ?? [], '').map((d) => ({
+        field: d.field ? `settings.${d.field}` : 'settings',
+        reason: d.reason,
+      }));
+      throw new AppError(
+        400,
+        'validation_failed',
+        details.map((d) => `${d.field}: ${d.reason}`).join('; '),
+        details,
+      );
+    }
+    return value;
+  }
+
+  /** The tenant's stored settings for a plugin, defaults applied (a later schema default reaches old rows). */
+  async read(tx: Tx, pluginId: string): Promise<Record<string, unknown>> {
+    const [row] = await tx.query<{ settings: Record<string, unknown> }>(
+      `select settings from tenant_module where tenant_id = ? and module_id = ?`,
+      [tx.tenantId, pluginId],
+      { prepare: true },
+    );
+    const value = structuredClone(row?.settings ?? {});
+    this.#validators.get(pluginId)?.(value);
+    return value;
+  }
+}
+
+export interface ModuleChange {
+  enabled: boolean;
+  settings?: Record<string, unknown>;
+}
+
+export interface ModuleChangeResult {
+  plugin: ServerPlugin;
+  before: { enabled: boolean; settings: Record<string, unknown> } | null;
+  after: { enabled: boolean; settings: Record<string, unknown> };
+  /** Schedules depend on whether the module is on: rebuild them after commit when this is true. */
+  switched: boolean;
+}
+
+/**
+ * Switches a module on or off for the transaction's tenant, or changes its settings, in the caller's
+ * transaction: the `tenant_module` row, the default grants and the plugin's lifecycle hook commit
+ * together or not at all.
+ */
+export async function changeModule(
+  tx: Tx,
+  host: PluginHost,
+  settings: ModuleSettings,
+  depsFor: (plugin: ServerPlugin) => PluginDeps,
+  moduleId: string,
+  change: ModuleChange,
+): Promise<ModuleChangeResult> {
+  const plugin = host.get(moduleId);
+  if (!plugin) throw notFound('module');
+  const current = await lockModule(tx, moduleId);
+  const next = settings.check(moduleId, change.settings ?? current?.settings ?? {});
+  const rows = await tenantModules(tx);
+  const on = new Set(rows.filter((r) => r.enabled).map((r) => r.moduleId));
+  if (change.enabled) {
+    const missing = (plugin.dependsOn ?? []).filter((d) => !on.has(d));
+    if (missing.length)
+      throw conflict(
+        'dependency_disabled',
+        `enable ${missing.join(', ')} first: ${moduleId} depends on it`,
+        'enabled',
+      );
+  } else {
+    const dependants = host.plugins
+      .filter((p) => on.has(p.id) && p.dependsOn?.includes(moduleId))
+      .map((p) => p.id);
+    if (dependants.length)
+      throw conflict(
+        'module_required',
+        `disable ${dependants.join(', ')} first: it depends on ${moduleId}`,
+        'enabled',
+      );
+  }
+  await saveModule(tx, moduleId, change.enabled, next);
+  const wasOn = current?.enabled === true;
+  const ctx = { tx, tenantId: tx.tenantId!, settings: next };
+  if (change.enabled && !wasOn) {
+    await addDefaultGrants(tx, plugin);
+    await plugin.onTenantEnable?.(ctx, depsFor(plugin));
+  } else if (!change.enabled && wasOn) {
+    await plugin.onTenantDisable?.(ctx, depsFor(plugin));
+  }
+  return {
+    plugin,
+    before: current && { enabled: current.enabled, settings: current.settings },
+    after: { enabled: change.enabled, settings: next },
+    switched: change.enabled !== wasOn,
+  };
+}
+
+/** Adds the plugin's default permissions to the tenant's roles with those keys (idempotent). */
+async function addDefaultGrants(tx: Tx, plugin: ServerPlugin) {
+  for (const [roleKey, permissions] of Object.entries(plugin.defaultGrants ?? {})) {
+    await tx.query(
+      `update role set permissions = array(select distinct unnest(permissions || ?::text[]) order by 1), updated_at = now()
+        where tenant_id = ? and key = ?`,
+      [`{${permissions.join(',')}}`, tx.tenantId, roleKey],
+    );
+  }
+}
