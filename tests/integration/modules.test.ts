@@ -1,8 +1,9 @@
+import { hashPassword } from '@civicgrid/identity';
 import { PluginHost, PluginSetupError, type ServerPlugin } from '@civicgrid/kernel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi } from '../../apps/api/src/app.ts';
 import { installedPlugins } from '../../apps/api/src/plugins.ts';
-import { as, type Client, login, startApp, type TestApp } from '../support/app.ts';
+import { as, type Client, login, PASSWORD, startApp, type TestApp } from '../support/app.ts';
 import { buildCity, type CityFixture } from '../support/fixture.ts';
 import { digestPlugin, flakyPlugin } from '../support/module-plugins.ts';
 
@@ -194,6 +195,35 @@ describe('switching modules', () => {
       permissions: ['bulletin.notice.fly'],
     });
     expect(unknown.statusCode).toBe(400);
+  });
+});
+
+describe('platform operators', () => {
+  it('list a tenant’s modules and switch one on its behalf, audited as the operator', async () => {
+    await t.db.withPlatform(async (tx) =>
+      tx.query(
+        `insert into platform_operator (username, display_name, password_hash) values ('modop', 'Operator', ?) on conflict do nothing`,
+        [await hashPassword(PASSWORD)],
+      ),
+    );
+    const op = as(t.app, (await login(t.app, undefined, 'modop')).accessToken);
+    const listed = await op.get(`/platform/tenants/${b.tenantId}/modules`);
+    expect(listed.statusCode).toBe(200);
+    expect(listed.json().find((m: { id: string }) => m.id === 'bulletin').enabled).toBe(false);
+
+    const on = await op.put(`/platform/tenants/${b.tenantId}/modules/bulletin`, { enabled: true });
+    expect(on.statusCode).toBe(200);
+    expect((await c.adminB.get('/m/bulletin/notices')).statusCode).toBe(200);
+    const audit = (await c.adminB.get('/audit-log?action=module.enable')).json();
+    expect(audit[0]).toMatchObject({ actorKind: 'operator', actorName: 'modop', targetId: 'bulletin' });
+
+    expect(
+      (await op.put(`/platform/tenants/${crypto.randomUUID()}/modules/bulletin`, { enabled: true }))
+        .statusCode,
+    ).toBe(404);
+    // Tenant users are not operators.
+    expect((await c.adminA.get(`/platform/tenants/${b.tenantId}/modules`)).statusCode).toBe(403);
+    await op.put(`/platform/tenants/${b.tenantId}/modules/bulletin`, { enabled: false });
   });
 });
 

@@ -38,17 +38,6 @@ if (applied.length) log(`migrations applied: ${applied.join(', ')}`);
 if (cfg.appPassword) await ensureAppRole(cfg.ownerUrl, cfg.appRole, cfg.appPassword, appendOnlyTables);
 const db = await openCoreDatabase(cfg.appUrl, cfg.poolSize, host);
 
-if (env.SEED_DEMO !== 'false') {
-  const password = env.DEMO_PASSWORD || generatePassword();
-  const seeded = await seedDemo(db, password, await loadDivisionImporter());
-  if (seeded) {
-    log(
-      `demo tenant "${seeded.tenant}" seeded; users: ${seeded.users.join(', ')}; platform operator: platform`,
-    );
-    if (!env.DEMO_PASSWORD) log(`demo password (shown once; set DEMO_PASSWORD to choose it): ${password}`);
-  }
-}
-
 const app = await createApi(db, {
   plugins: host,
   jwtSecret: jwtSecret!,
@@ -57,6 +46,17 @@ const app = await createApi(db, {
     redact: ['req.headers.authorization', 'req.headers.cookie', 'req.body.password', 'req.body.refreshToken'],
   },
 });
+
+if (env.SEED_DEMO !== 'false') {
+  const password = env.DEMO_PASSWORD || generatePassword();
+  const seeded = await seedDemo(db, password, await loadDivisionImporter(), app.deps.modules);
+  if (seeded) {
+    log(
+      `demo tenant "${seeded.tenant}" seeded; modules: ${seeded.modules.join(', ') || 'none'}; users: ${seeded.users.join(', ')}; platform operator: platform`,
+    );
+    if (!env.DEMO_PASSWORD) log(`demo password (shown once; set DEMO_PASSWORD to choose it): ${password}`);
+  }
+}
 
 let closing = false;
 async function shutdown(signal: string) {

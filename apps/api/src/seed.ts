@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { AuditActor } from '@civicgrid/audit';
 import { type Database, enterTenant } from '@civicgrid/db';
-import type { DivisionImporter } from '@civicgrid/http';
-import { provisionTenant } from '@civicgrid/http';
+import type { DivisionImporter, ModuleRuntime } from '@civicgrid/http';
+import { provisionTenant, switchModule } from '@civicgrid/http';
 import { createUser, hashPassword } from '@civicgrid/identity';
 import { createUnit, findTenantByCode } from '@civicgrid/tenancy';
 
@@ -23,7 +23,12 @@ export const generatePassword = () => `Cg-${randomBytes(9).toString('base64url')
  * communities, grids under a few communities, one user per default role and the platform operator.
  * Returns null when the demo was already there.
  */
-export async function seedDemo(db: Database, password: string, importer: DivisionImporter | null) {
+export async function seedDemo(
+  db: Database,
+  password: string,
+  importer: DivisionImporter | null,
+  modules: ModuleRuntime,
+) {
   const existing = await db.withPlatform((tx) => findTenantByCode(tx, 'yiwu'));
   if (existing) return null;
   await db.withPlatform(async (tx) => {
@@ -105,8 +110,13 @@ export async function seedDemo(db: Database, password: string, importer: Divisio
         unitId,
       ]);
     }
+    // The demo shows every installed module switched on (dependencies come first in the host's order).
+    for (const plugin of modules.host.plugins)
+      await switchModule(t, modules, SYSTEM, plugin.id, { enabled: true });
     return {
       tenant: tenant.code,
+      tenantId: tenant.id,
+      modules: modules.host.plugins.map((p) => p.id),
       users: ['admin', ...staff.map((s) => s[0])],
       importedDivision: importer != null,
     };

@@ -9,4 +9,5 @@ export {
 export { userContextOf } from './plugins.ts';
 export { errorResponses, IdParams, listQuery, Name, pageOf, Uuid } from './schemas.ts';
 export type { DivisionImporter } from './services/division.ts';
+export { type ModuleRuntime, switchModule } from './services/modules.ts';
 export { provisionTenant, type TenantProvisioning } from './services/provision.ts';

@@ -1,13 +1,14 @@
+import type { Tx } from '@civicgrid/db';
 import { forbidden } from '@civicgrid/kernel';
 import { tenantModules } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { inUserContext } from '../context.ts';
 import { errorResponses } from '../schemas.ts';
-import { changeModule } from '../services/modules.ts';
+import { afterSwitch, type ModuleRuntime, switchModule } from '../services/modules.ts';
 
 const Text = Type.Object({ 'zh-CN': Type.String(), en: Type.String() });
-const ModuleView = Type.Object({
+export const ModuleView = Type.Object({
   id: Type.String(),
   version: Type.String(),
   title: Text,
@@ -19,39 +20,40 @@ const ModuleView = Type.Object({
   permissions: Type.Array(Type.Object({ key: Type.String(), title: Text })),
   enabledAt: Type.Union([Type.String(), Type.Null()]),
 });
-const Params = Type.Object(
+export const ModuleParams = Type.Object(
   { id: Type.String({ pattern: '^[a-z][a-z0-9-]{1,39}$' }) },
   { additionalProperties: false },
 );
-const Body = Type.Object(
+export const ModuleBody = Type.Object(
   { enabled: Type.Boolean(), settings: Type.Optional(Type.Record(Type.String(), Type.Unknown())) },
   { additionalProperties: false },
 );
 
-export async function moduleRoutes(app: FastifyInstance) {
-  const { db, modules: plugins } = app.deps;
-  const tags = ['modules'];
+/** Every installed module with the tenant's state and its settings (defaults applied). */
+export async function moduleViews(tx: Tx, rt: ModuleRuntime) {
+  const rows = new Map((await tenantModules(tx)).map((r) => [r.moduleId, r]));
+  return Promise.all(
+    rt.host.plugins.map(async (p) => {
+      const row = rows.get(p.id);
+      return {
+        id: p.id,
+        version: p.version,
+        title: p.title,
+        description: p.description ?? null,
+        dependsOn: p.dependsOn ?? [],
+        enabled: row?.enabled === true,
+        settings: await rt.settings.read(tx, p.id),
+        settingsSchema: p.settings?.schema ?? null,
+        permissions: (p.permissions ?? []).map(({ key, title }) => ({ key, title })),
+        enabledAt: row?.enabledAt?.toISOString() ?? null,
+      };
+    }),
+  );
+}
 
-  const views = async (tx: Parameters<typeof tenantModules>[0]) => {
-    const rows = new Map((await tenantModules(tx)).map((r) => [r.moduleId, r]));
-    return Promise.all(
-      plugins.host.plugins.map(async (p) => {
-        const row = rows.get(p.id);
-        return {
-          id: p.id,
-          version: p.version,
-          title: p.title,
-          description: p.description ?? null,
-          dependsOn: p.dependsOn ?? [],
-          enabled: row?.enabled === true,
-          settings: await plugins.settings.read(tx, p.id),
-          settingsSchema: p.settings?.schema ?? null,
-          permissions: (p.permissions ?? []).map(({ key, title }) => ({ key, title })),
-          enabledAt: row?.enabledAt?.toISOString() ?? null,
-        };
-      }),
-    );
-  };
+export async function moduleRoutes(app: FastifyInstance) {
+  const { db, modules: rt } = app.deps;
+  const tags = ['modules'];
 
   app.get(
     '/modules',
@@ -60,7 +62,7 @@ export async function moduleRoutes(app: FastifyInstance) {
       schema: { tags, response: { 200: Type.Array(ModuleView), ...errorResponses } },
     },
     async (req, reply) => {
-      const list = await inUserContext(db, req, 'core.module.read', ({ tx }) => views(tx));
+      const list = await inUserContext(db, req, 'core.module.read', ({ tx }) => moduleViews(tx, rt));
       reply.header('x-total-count', String(list.length));
       return list;
     },
@@ -70,7 +72,12 @@ export async function moduleRoutes(app: FastifyInstance) {
     '/modules/:id',
     {
       config: { access: { kind: 'permission', permission: 'core.module.manage' } },
-      schema: { tags, params: Params, body: Body, response: { 200: ModuleView, ...errorResponses } },
+      schema: {
+        tags,
+        params: ModuleParams,
+        body: ModuleBody,
+        response: { 200: ModuleView, ...errorResponses },
+      },
     },
     async (req) => {
       const { id } = req.params as { id: string };
@@ -79,29 +86,11 @@ export async function moduleRoutes(app: FastifyInstance) {
         // A module is on or off for the whole city: switching it needs a tenant-wide grant.
         if (ctx.access.scope('core.module.manage') !== 'all')
           throw forbidden('switching modules needs a tenant-wide grant');
-        const result = await changeModule(ctx.tx, plugins.host, plugins.settings, plugins.depsFor, id, body);
-        const action = !result.switched
-          ? 'module.configure'
-          : body.enabled
-            ? 'module.enable'
-            : 'module.disable';
-        await ctx.audit({
-          action,
-          targetType: 'module',
-          targetId: id,
-          before: result.before ?? { enabled: false },
-          after: result.after,
-        });
-        const view = (await views(ctx.tx)).find((v) => v.id === id)!;
+        const result = await switchModule(ctx.tx, rt, ctx.actor, id, body);
+        const view = (await moduleViews(ctx.tx, rt)).find((v) => v.id === id)!;
         return { view, result, tenantId: ctx.user.tenantId };
       });
-      // Schedules live in the queue, outside the transaction: rebuild them once the change is committed.
-      // The worker's reconciler repairs them at its next start if this fails.
-      if (result.switched && plugins.onSwitched) {
-        await plugins
-          .onSwitched(tenantId)
-          .catch((err) => req.log.error({ err, module: id }, 'schedule reconcile failed'));
-      }
+      await afterSwitch(rt, tenantId, result, req.log);
       return view;
     },
   );

@@ -1,11 +1,14 @@
 import { recordAudit } from '@civicgrid/audit';
 import { enterTenant } from '@civicgrid/db';
-import { listTenants, setTenantStatus, type Tenant } from '@civicgrid/tenancy';
+import { notFound } from '@civicgrid/kernel';
+import { findTenant, listTenants, setTenantStatus, type Tenant } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { inOperatorContext, sendList } from '../context.ts';
 import { errorResponses, IdParams, listQuery, Name, Password, Phone, pageOf, Username } from '../schemas.ts';
+import { afterSwitch, switchModule } from '../services/modules.ts';
 import { provisionTenant } from '../services/provision.ts';
+import { ModuleBody, ModuleView, moduleViews } from './modules.ts';
 
 const TenantView = Type.Object({
   id: Type.String(),
@@ -42,8 +45,13 @@ const CreateTenant = Type.Object(
   { additionalProperties: false },
 );
 
+const TenantModuleParams = Type.Object(
+  { id: Type.String({ format: 'uuid' }), moduleId: Type.String({ pattern: '^[a-z][a-z0-9-]{1,39}$' }) },
+  { additionalProperties: false },
+);
+
 export async function platformRoutes(app: FastifyInstance) {
-  const { db } = app.deps;
+  const { db, modules: rt } = app.deps;
   const access = { kind: 'operator' } as const;
   const tags = ['platform'];
 
@@ -106,4 +114,45 @@ export async function platformRoutes(app: FastifyInstance) {
       },
     );
   }
+
+  // The operator's view of modules: what this deployment installs, and switching one for a tenant
+  // (a city that has not named its own admin yet, or support on its behalf; audited as the operator).
+  app.get(
+    '/platform/tenants/:id/modules',
+    {
+      config: { access },
+      schema: { tags, params: IdParams, response: { 200: Type.Array(ModuleView), ...errorResponses } },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      return inOperatorContext(db, req, async ({ tx }) => {
+        if (!(await findTenant(tx, id))) throw notFound('tenant');
+        return moduleViews(await enterTenant(tx, id), rt);
+      });
+    },
+  );
+
+  app.put(
+    '/platform/tenants/:id/modules/:moduleId',
+    {
+      config: { access },
+      schema: {
+        tags,
+        params: TenantModuleParams,
+        body: ModuleBody,
+        response: { 200: ModuleView, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const { id, moduleId } = req.params as { id: string; moduleId: string };
+      const { view, result } = await inOperatorContext(db, req, async ({ tx, actor }) => {
+        if (!(await findTenant(tx, id))) throw notFound('tenant');
+        const ttx = await enterTenant(tx, id);
+        const result = await switchModule(ttx, rt, actor, moduleId, req.body as never);
+        return { view: (await moduleViews(ttx, rt)).find((v) => v.id === moduleId)!, result };
+      });
+      await afterSwitch(rt, id, result, req.log);
+      return view;
+    },
+  );
 }

@@ -1,3 +1,4 @@
+import { type AuditActor, recordAudit } from '@civicgrid/audit';
 import type { Tx } from '@civicgrid/db';
 import {
   AppError,
@@ -141,4 +142,51 @@ async function addDefaultGrants(tx: Tx, plugin: ServerPlugin) {
       [`{${permissions.join(',')}}`, tx.tenantId, roleKey],
     );
   }
+}
+
+/** What switching needs from the app: the host, the settings checker, each plugin's deps. */
+export interface ModuleRuntime {
+  host: PluginHost;
+  settings: ModuleSettings;
+  depsFor: (plugin: ServerPlugin) => PluginDeps;
+  onSwitched?: (tenantId: string) => Promise<void>;
+}
+
+/**
+ * The one way a module is switched, by a tenant admin, a platform operator or the demo seed: the change
+ * and its audit row in the caller's tenant transaction. Call `afterSwitch` once that has committed.
+ */
+export async function switchModule(
+  tx: Tx,
+  rt: ModuleRuntime,
+  actor: AuditActor,
+  moduleId: string,
+  change: ModuleChange,
+): Promise<ModuleChangeResult> {
+  const result = await changeModule(tx, rt.host, rt.settings, rt.depsFor, moduleId, change);
+  await recordAudit(tx, actor, {
+    action: !result.switched ? 'module.configure' : change.enabled ? 'module.enable' : 'module.disable',
+    targetType: 'module',
+    targetId: moduleId,
+    before: result.before ?? { enabled: false },
+    after: result.after,
+  });
+  return result;
+}
+
+/**
+ * Schedules live in the queue, outside the transaction: rebuild the tenant's once the switch has
+ * committed. A failure is logged, not thrown: the change stands and the worker's reconciler repairs the
+ * schedules at its next pass.
+ */
+export async function afterSwitch(
+  rt: ModuleRuntime,
+  tenantId: string,
+  result: ModuleChangeResult,
+  log: { error(obj: object, msg: string): void },
+) {
+  if (!result.switched || !rt.onSwitched) return;
+  await rt
+    .onSwitched(tenantId)
+    .catch((err) => log.error({ err, module: result.plugin.id }, 'schedule reconcile failed'));
 }
