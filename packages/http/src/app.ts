@@ -18,6 +18,7 @@ import { meRoutes } from './routes/me.ts';
 import { moduleRoutes } from './routes/modules.ts';
 import { orgUnitRoutes } from './routes/org-units.ts';
 import { platformRoutes } from './routes/platform.ts';
+import { queueBoardRoutes } from './routes/queue-board.ts';
 import { roleRoutes } from './routes/roles.ts';
 import { userRoutes } from './routes/users.ts';
 import { ErrorBody } from './schemas.ts';
@@ -41,6 +42,8 @@ export interface AppOptions {
   plugins?: PluginHost;
   /** Rebuilds a tenant's schedules after a module was switched (the job system's reconciler). */
   onModuleSwitched?: (tenantId: string) => Promise<void>;
+  /** Queues shown to platform operators on Bull Board (Redis backend). */
+  queueBoard?: { queues: import('bullmq').Queue[] };
   /** The job system's producer side; without it, plugin code that queues jobs or publishes events gets a 503. */
   jobs?: Pick<PluginDeps, 'jobs' | 'events'>;
 }
@@ -129,7 +132,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     reply.header('x-request-id', req.id);
     const access = req.routeOptions.config?.access as RouteAccess | undefined;
     if (!access || access.kind === 'public') return;
-    req.claims = await req.jwtVerify<import('./context.ts').TokenClaims>();
+    const claims = await req.jwtVerify<import('./context.ts').TokenClaims & { aud?: string }>();
+    // Tokens minted for one purpose (the queue board's cookie) are not API access tokens.
+    if (claims.aud) throw new AppError(401, 'invalid_token', 'the access token is not valid');
+    req.claims = claims;
   });
 
   await app.register(swagger, {
@@ -142,6 +148,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
   await app.register(healthRoutes);
+  if (opts.queueBoard) await queueBoardRoutes(app, opts.queueBoard.queues);
   await app.register(
     async (api) => {
       await api.register(authRoutes);
