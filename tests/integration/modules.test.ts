@@ -74,7 +74,7 @@ describe('a module switched on for one tenant', () => {
     expect(await seen(c.workerA)).toEqual(['网格A1a通知']);
     expect(await seen(c.streetA)).toContain('网格A1a通知');
     expect(await seen(c.streetA)).not.toContain('网格B1a通知');
-    // A grid worker may read but not post; a street admin may not post on the other street.
+    // A grid worker may read but not post; to a street admin the other street's units do not exist.
     expect(
       (await c.workerA.post('/m/bulletin/notices', { orgUnitId: a.units.gridA1a, title: 'x' })).statusCode,
     ).toBe(403);
@@ -82,7 +82,8 @@ describe('a module switched on for one tenant', () => {
       orgUnitId: a.units.gridB1a,
       title: '越界',
     });
-    expect(outside.statusCode).toBe(403);
+    expect(outside.statusCode).toBe(400);
+    expect(outside.json().details[0].field).toBe('orgUnitId');
     // Tenant A's admin naming tenant B's unit: unknown, never B's data.
     const foreign = await c.adminA.post('/m/bulletin/notices', {
       orgUnitId: b.units.commA1,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PermissionCatalog } from '@civicgrid/authz';
 import type { Database } from '@civicgrid/db';
+import { type JobClient, outboxPublisher } from '@civicgrid/jobs';
 import { AppError, type PluginDeps, PluginHost, type ServerPlugin } from '@civicgrid/kernel';
 import fastifyJwt from '@fastify/jwt';
 import rateLimit from '@fastify/rate-limit';
@@ -44,8 +45,8 @@ export interface AppOptions {
   onModuleSwitched?: (tenantId: string) => Promise<void>;
   /** Queues shown to platform operators on Bull Board (Redis backend). */
   queueBoard?: { queues: import('bullmq').Queue[] };
-  /** The job system's producer side; without it, plugin code that queues jobs or publishes events gets a 503. */
-  jobs?: Pick<PluginDeps, 'jobs' | 'events'>;
+  /** The job system's producer side; without it, queueing a job or retrying a run answers 503. */
+  jobs?: JobClient;
 }
 
 export interface AppDeps extends AppOptions {
@@ -72,8 +73,9 @@ function pluginDeps(opts: AppOptions, host: PluginHost, settings: ModuleSettings
       deps = {
         db: opts.db,
         services,
-        jobs: opts.jobs?.jobs ?? { enqueue: noJobs },
-        events: opts.jobs?.events ?? { publish: noJobs },
+        jobs: opts.jobs ?? { enqueue: noJobs },
+        // Publishing is an outbox row in the caller's transaction: it needs the database, not the queue.
+        events: opts.jobs?.events ?? outboxPublisher,
         settings: <S>(tx: Parameters<PluginDeps['settings']>[0]) =>
           settings.read(tx, plugin.id) as Promise<S>,
       };
