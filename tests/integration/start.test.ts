@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '@civicgrid/testing';
+import { createPostgresBackend, Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -17,6 +18,7 @@ let db: TestDatabase;
 let proc: ChildProcess;
 let port: number;
 let output = '';
+let workerPid = 0;
 
 /** The API as `pnpm start` runs it (with DATABASE_URL set: the embedded default is the same code path after startup). */
 beforeAll(async () => {
@@ -76,11 +78,42 @@ describe('pnpm start', () => {
       body: JSON.stringify({ username: 'platform', password: 'Demo-pass-2026' }),
     });
     expect(op.status).toBe(200);
+
+    // The demo has every installed module on, so the street admin sees the notice board.
+    const notices = await fetch(`http://127.0.0.1:${port}/api/v1/m/bulletin/notices`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    expect(notices.status).toBe(200);
+  });
+
+  it('runs the worker beside the API, which builds the demo tenant’s schedules', async () => {
+    const pid = Number(/worker started beside the API \(pid (\d+)/.exec(output)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    expect(() => process.kill(pid, 0)).not.toThrow();
+    const queue = new Queue(
+      'bulletin',
+      { connection: { connectionString: db.ownerUrl, schema: 'bullmq', max: 1 } },
+      createPostgresBackend,
+    );
+    try {
+      let ids: string[] = [];
+      for (let i = 0; i < 60 && ids.length === 0; i++) {
+        ids = (await queue.getJobSchedulers()).map((s) => s.key);
+        if (ids.length === 0) await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(ids, output).toHaveLength(1);
+      expect(ids[0]).toMatch(/^bulletin-tally-[0-9a-f-]{36}$/);
+    } finally {
+      await queue.close();
+    }
+    workerPid = pid;
   });
 
   it('shuts down gracefully on SIGTERM', async () => {
     const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
     proc.kill('SIGTERM');
     expect(await exited).toBe(0);
+    // The worker went with it.
+    expect(() => process.kill(workerPid, 0)).toThrow();
   });
 });

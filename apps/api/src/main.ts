@@ -7,10 +7,12 @@ import {
   migrate,
   startEmbeddedPostgres,
 } from '@civicgrid/db';
+import { createJobClient, jobBackendFromEnv, prepareJobBackend } from '@civicgrid/jobs';
 import { allMigrations, createApi, loadDivisionImporter, openCoreDatabase, pluginHost } from './app.ts';
 import { appendOnlyTables } from './platform.ts';
 import { localSecrets } from './secrets.ts';
 import { generatePassword, seedDemo } from './seed.ts';
+import { superviseWorker } from './worker-process.ts';
 
 const env = process.env;
 const dataDir = resolve(env.DATA_DIR ?? fileURLToPath(new URL('../../../.data/', import.meta.url)));
@@ -37,9 +39,16 @@ const applied = await migrate(cfg.ownerUrl, allMigrations(host));
 if (applied.length) log(`migrations applied: ${applied.join(', ')}`);
 if (cfg.appPassword) await ensureAppRole(cfg.ownerUrl, cfg.appRole, cfg.appPassword, appendOnlyTables);
 const db = await openCoreDatabase(cfg.appUrl, cfg.poolSize, host);
+// Queues: Redis when REDIS_URL is set, else BullMQ's PostgreSQL backend in this same database.
+const backend = jobBackendFromEnv(env, cfg.appUrl);
+await prepareJobBackend(backend, cfg.ownerUrl, cfg.appRole);
+const jobs = createJobClient({ host, db, backend });
 
 const app = await createApi(db, {
   plugins: host,
+  jobs,
+  onModuleSwitched: (tenantId) => jobs.reconcileTenant(tenantId),
+  readyChecks: [() => jobs.ping()],
   jwtSecret: jwtSecret!,
   logger: {
     level: env.LOG_LEVEL ?? 'info',
@@ -58,6 +67,12 @@ if (env.SEED_DEMO !== 'false') {
   }
 }
 
+const worker = env.WORKER === 'false' ? null : superviseWorker({ ...env, DATABASE_APP_URL: cfg.appUrl }, log);
+if (worker)
+  log(
+    `worker started beside the API (pid ${worker.pid()}; queues on ${backend.kind === 'redis' ? 'Redis' : 'PostgreSQL'})`,
+  );
+
 let closing = false;
 async function shutdown(signal: string) {
   if (closing) return;
@@ -66,6 +81,8 @@ async function shutdown(signal: string) {
   const force = setTimeout(() => process.exit(1), 10_000);
   force.unref();
   await app.close();
+  await worker?.stop();
+  await jobs.close();
   await host.shutdown();
   await db.close();
   await embedded?.stop();
