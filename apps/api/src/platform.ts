@@ -2,6 +2,7 @@ import { AuditEntity, auditMigrations } from '@civicgrid/audit';
 import { authzMigrations, RoleEntity, RoleGrantEntity } from '@civicgrid/authz';
 import { type MigrationSource, platformMigrations } from '@civicgrid/db';
 import { identityMigrations, UserEntity } from '@civicgrid/identity';
+import { jobsMigrations } from '@civicgrid/jobs';
 import { TenantEntity, tenancyMigrations } from '@civicgrid/tenancy';
 
 /** The core's migrations in dependency order; plugins' follow in the host (issue #3). */
@@ -11,6 +12,7 @@ export const coreMigrations: MigrationSource[] = [
   identityMigrations,
   authzMigrations,
   auditMigrations,
+  jobsMigrations,
 ];
 
 export const coreEntities = [TenantEntity, UserEntity, RoleEntity, RoleGrantEntity, AuditEntity];

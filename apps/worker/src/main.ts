@@ -1,0 +1,47 @@
+/**
+ * The job worker: runs the plugins' jobs and event deliveries, keeps their schedules, relays the
+ * events outbox. No HTTP server. `pnpm start` (apps/api) spawns it beside the API.
+ *
+ * Environment: DATABASE_APP_URL (required: the application role, never the owner), REDIS_URL (queues on
+ * Redis; without it on BullMQ's PostgreSQL backend in the same database, prepared by the API at start),
+ * LOG_LEVEL (info), WORKER_CONCURRENCY (8), WORKER_SHUTDOWN_MS (how long running jobs may finish, 10000).
+ */
+import { coreEntities } from '@civicgrid/api/platform';
+import { openDatabase } from '@civicgrid/db';
+import { jobBackendFromEnv, startWorker } from '@civicgrid/jobs';
+import { PluginHost } from '@civicgrid/kernel';
+import { jsonLogger } from './log.ts';
+import { installedPlugins } from './plugins.ts';
+
+const env = process.env;
+const log = jsonLogger(env.LOG_LEVEL);
+const appUrl = env.DATABASE_APP_URL;
+if (!appUrl) {
+  log.error({}, 'DATABASE_APP_URL must be set (the application role, not the owner)');
+  process.exit(2);
+}
+const concurrency = Number(env.WORKER_CONCURRENCY ?? 8);
+const shutdownMs = Number(env.WORKER_SHUTDOWN_MS ?? 10_000);
+
+const host = new PluginHost(installedPlugins);
+// As the API opens it (core entities + the plugins'). A running job holds one connection and its
+// progress reports a second; the relay and the reconciler take a few more.
+const db = await openDatabase(appUrl, [...coreEntities, ...host.entities()], 2 * concurrency + 3);
+const backend = jobBackendFromEnv(env, appUrl);
+const worker = await startWorker({ host, db, backend, concurrency, log });
+log.info({ backend: backend.kind, plugins: host.plugins.map((p) => p.id), concurrency }, 'worker started');
+
+let closing = false;
+async function shutdown(signal: string) {
+  if (closing) return;
+  closing = true;
+  log.info({ signal }, 'shutting down: finishing running jobs');
+  const force = setTimeout(() => process.exit(1), shutdownMs + 5000);
+  force.unref();
+  await worker.close(shutdownMs);
+  await host.shutdown();
+  await db.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,0 +1,21 @@
+import type { MigrationSource } from '@civicgrid/db';
+
+export {
+  DEFAULT_PG_SCHEMA,
+  DEFAULT_PREFIX,
+  type JobBackendConfig,
+  jobBackendFromEnv,
+  prepareJobBackend,
+} from './backend.ts';
+export { createJobClient, type JobClient } from './client.ts';
+export { deliveryJobId, queueName, schedulerId } from './naming.ts';
+export { outboxPublisher } from './outbox.ts';
+export { PERIOD, previousPeriod } from './period.ts';
+export type { RunState } from './runs.ts';
+export { type RunningWorker, silentLogger, startWorker, type WorkerOptions } from './worker.ts';
+
+/** `job_run`, the events outbox and its delivery records (after the tenancy migrations). */
+export const jobsMigrations: MigrationSource = {
+  source: 'jobs',
+  dir: new URL('../migrations/', import.meta.url),
+};

@@ -1,0 +1,51 @@
+import type { EventSubscription, JobDefinition, PluginHost } from '@civicgrid/kernel';
+import type { JobsOptions } from 'bullmq';
+import { EVENT_JOB_PREFIX } from './naming.ts';
+
+/** What a queue job name stands for in a plugin's queue. */
+export type Handler =
+  | { kind: 'job'; def: JobDefinition }
+  | { kind: 'event'; type: string; subscriptions: EventSubscription[] };
+
+export function resolveHandler(host: PluginHost, pluginId: string, name: string): Handler | null {
+  const plugin = host.get(pluginId);
+  if (!plugin) return null;
+  if (name.startsWith(EVENT_JOB_PREFIX)) {
+    const type = name.slice(EVENT_JOB_PREFIX.length);
+    const subscriptions = (plugin.subscriptions ?? []).filter((s) => s.event.type === type);
+    return subscriptions.length ? { kind: 'event', type, subscriptions } : null;
+  }
+  const def = plugin.jobs?.find((j) => j.name === name);
+  return def ? { kind: 'job', def } : null;
+}
+
+/** Plugins whose queue a worker consumes: those with jobs or event subscriptions. */
+export const consumingPlugins = (host: PluginHost) =>
+  host.plugins.filter((p) => (p.jobs?.length ?? 0) > 0 || (p.subscriptions?.length ?? 0) > 0);
+
+/** Every (plugin, job) with a schedule. */
+export const scheduledJobs = (host: PluginHost) =>
+  host.plugins.flatMap((p) => (p.jobs ?? []).filter((j) => j.schedule).map((def) => ({ plugin: p.id, def })));
+
+const DEFAULT_ATTEMPTS = 3;
+const DEFAULT_BACKOFF_MS = 10_000;
+/** Event deliveries retry longer: an event must not be lost to a short outage of its subscriber. */
+const EVENT_ATTEMPTS = 8;
+const EVENT_BACKOFF_MS = 2_000;
+
+/**
+ * Finished jobs are kept a while (the queue's id de-duplicates a re-delivered event while it is
+ * there; `job_run` is the record that stays); failed ones a week, so a retry can reuse them.
+ */
+const RETENTION = {
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+} satisfies JobsOptions;
+
+export function jobOptions(handler: Handler): JobsOptions {
+  const [attempts, delay] =
+    handler.kind === 'job'
+      ? [handler.def.attempts ?? DEFAULT_ATTEMPTS, handler.def.backoffMs ?? DEFAULT_BACKOFF_MS]
+      : [EVENT_ATTEMPTS, EVENT_BACKOFF_MS];
+  return { attempts: Math.max(1, attempts), backoff: { type: 'exponential', delay }, ...RETENTION };
+}
