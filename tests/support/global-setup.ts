@@ -1,3 +1,5 @@
+import { DEFAULT_APP_ROLE } from '@civicgrid/db';
+import { prepareJobBackend } from '@civicgrid/jobs';
 import { createTestDatabase } from '@civicgrid/testing';
 import type { TestProject } from 'vitest/node';
 import { allMigrations } from '../../apps/api/src/app.ts';
@@ -12,6 +14,8 @@ declare module 'vitest' {
 /** One fresh, migrated database per test run; every test makes its own tenants in it. */
 export default async function setup(project: TestProject) {
   const db = await createTestDatabase(allMigrations(), appendOnlyTables);
+  // BullMQ's PostgreSQL backend in its default schema, for tests that run jobs on it.
+  await prepareJobBackend({ kind: 'postgres', url: db.appUrl }, db.ownerUrl, DEFAULT_APP_ROLE);
   project.provide('db', { ownerUrl: db.ownerUrl, appUrl: db.appUrl });
   return () => db.drop();
 }
