@@ -1,9 +1,17 @@
 import type { Database } from '@civicgrid/db';
 import type { JobDefinition, PluginHost } from '@civicgrid/kernel';
 import { enabledModules } from '@civicgrid/tenancy';
+import { ErrorCode } from 'bullmq';
 import { schedulerId } from './naming.ts';
 import type { Producer } from './producer.ts';
 import { jobOptions, scheduledJobs } from './registry.ts';
+
+/** What a full reconcile did; `failed` names each scheduler it could not write, with the reason. */
+export interface ReconcileResult {
+  upserted: number;
+  removed: number;
+  failed: string[];
+}
 
 interface TenantState {
   active: boolean;
@@ -40,13 +48,29 @@ export class ScheduleReconciler {
   }
 
   async #upsert(plugin: string, def: JobDefinition, tenantId: string, timezone: string) {
-    await this.producer
-      .queue(plugin)
-      .upsertJobScheduler(
-        schedulerId(plugin, def.name, tenantId),
-        { pattern: def.schedule!.cron, tz: timezone },
+    const id = schedulerId(plugin, def.name, tenantId);
+    const queue = this.producer.queue(plugin);
+    const upsert = (startDate?: number) =>
+      queue.upsertJobScheduler(
+        id,
+        { pattern: def.schedule!.cron, tz: timezone, ...(startDate ? { startDate } : {}) },
         { name: def.name, data: { tenantId }, opts: jobOptions({ kind: 'job', def }) },
       );
+    try {
+      await upsert();
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      if (code !== ErrorCode.SchedulerJobIdCollision && code !== ErrorCode.SchedulerJobSlotsBusy) throw err;
+      // The backend lost the scheduler but kept its next firing (PostgreSQL rows deleted by hand, a
+      // partial restore). That job cannot be removed without its scheduler, and its id is the one the
+      // new scheduler wants: let it fire once as it is, and start the new scheduler after its slot.
+      const prefix = `repeat:${id}:`;
+      const slots = (await queue.getJobs(['delayed', 'waiting']))
+        .map((j) => (j.id?.startsWith(prefix) ? Number(j.id.slice(prefix.length)) : Number.NaN))
+        .filter(Number.isFinite);
+      if (!slots.length) throw err;
+      await upsert(Math.max(...slots) + 1);
+    }
   }
 
   /** After a module was switched or a tenant suspended/resumed: that tenant's schedulers only. */
@@ -65,8 +89,9 @@ export class ScheduleReconciler {
    * Every tenant: upserts the schedulers that should exist and removes every other one from the
    * plugins' queues. The queues are listed before the database is read, so a scheduler added
    * meanwhile for a module just switched on is either seen as wanted or not listed, never removed.
+   * One scheduler that cannot be written does not stop the others (the next reconcile retries it).
    */
-  async reconcileAll(): Promise<{ upserted: number; removed: number }> {
+  async reconcileAll(): Promise<ReconcileResult> {
     const jobs = scheduledJobs(this.host);
     const existing = new Map<string, Set<string>>();
     // Plugins with jobs only: a queue per plugin without any would be opened just to be listed.
@@ -75,6 +100,7 @@ export class ScheduleReconciler {
       if (schedulers.length) existing.set(p.id, new Set(schedulers.map((s) => s.key)));
     }
     let upserted = 0;
+    const failed: string[] = [];
     if (jobs.length) {
       const tenants = await this.db.withPlatform((tx) =>
         tx.query<{ id: string }>(`select id from tenant where status = 'active' order by id`),
@@ -84,9 +110,14 @@ export class ScheduleReconciler {
         if (!state?.active) continue;
         for (const { plugin, def } of jobs) {
           if (!state.modules.has(plugin)) continue;
-          await this.#upsert(plugin, def, id, state.timezone);
+          // Kept off the removal list even when the upsert fails: a scheduler that exists stays.
           existing.get(plugin)?.delete(schedulerId(plugin, def.name, id));
-          upserted++;
+          try {
+            await this.#upsert(plugin, def, id, state.timezone);
+            upserted++;
+          } catch (err) {
+            failed.push(`${schedulerId(plugin, def.name, id)}: ${(err as Error).message}`);
+          }
         }
       }
     }
@@ -97,6 +128,6 @@ export class ScheduleReconciler {
         removed++;
       }
     }
-    return { upserted, removed };
+    return { upserted, removed, failed };
   }
 }

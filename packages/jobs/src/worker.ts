@@ -6,7 +6,7 @@ import { queueName } from './naming.ts';
 import { OutboxRelay, outboxPublisher } from './outbox.ts';
 import { Producer } from './producer.ts';
 import { consumingPlugins } from './registry.ts';
-import { ScheduleReconciler } from './schedules.ts';
+import { type ReconcileResult, ScheduleReconciler } from './schedules.ts';
 import { Slots } from './slots.ts';
 import { tenantJobProcessor } from './tenant-job.ts';
 
@@ -36,7 +36,7 @@ export interface RunningWorker {
   /** Stops taking jobs, lets running ones finish for up to `timeoutMs`, then closes its connections. */
   close(timeoutMs?: number): Promise<void>;
   /** Rebuilds every schedule now (what start and the timer do). */
-  reconcile(): Promise<{ upserted: number; removed: number }>;
+  reconcile(): Promise<ReconcileResult>;
 }
 
 export const silentLogger: JobLogger = { info() {}, warn() {}, error() {} };
@@ -99,7 +99,8 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const reconciler = new ScheduleReconciler(host, db, producer);
   const reconcile = async () => {
     const r = await reconciler.reconcileAll();
-    log.info(r, 'schedules reconciled');
+    if (r.failed.length) log.error({ failed: r.failed }, 'some schedules could not be written');
+    log.info({ upserted: r.upserted, removed: r.removed }, 'schedules reconciled');
     return r;
   };
   await reconcile();
