@@ -142,6 +142,16 @@ describe.each(BACKENDS)('jobs on %s', (kind) => {
     expect(done.progress).toBe(100);
   });
 
+  it('shows a job that runs a while as running even when it reports no progress', async () => {
+    const jobId = await client.enqueue('jt-work', 'wait', { tenantId: b, ms: 1500 });
+    const running = await waitFor('the run to show running', async () => {
+      const r = await runIn(db, b, jobId);
+      return r?.state === 'running' ? r : null;
+    });
+    expect(running.attempts).toBe(1);
+    await runReaches(db, b, jobId, 'completed');
+  });
+
   it('retries with backoff and records the attempts on one row', async () => {
     const jobId = await client.enqueue('jt-work', 'retrying', { tenantId: a });
     const run = await runReaches(db, a, jobId, 'completed', 'failed');

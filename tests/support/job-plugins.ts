@@ -117,6 +117,12 @@ export const workPlugin = defineServerPlugin({
       },
     },
     {
+      // Runs a while without reporting progress.
+      name: 'wait',
+      attempts: 1,
+      process: (ctx) => sleep(Number(ctx.data.ms ?? 0)),
+    },
+    {
       name: 'retrying',
       attempts: 3,
       backoffMs: 100,

@@ -12,85 +12,100 @@ export interface RunKey {
   payload: Record<string, unknown>;
 }
 
-const params = (tx: Tx, k: RunKey) => [
+/** One attempt at a run: the row's id (or the one it gets if it is new), its number and start. */
+export interface Attempt {
+  runId: string;
+  attempt: number;
+  startedAt: Date;
+}
+
+const COLUMNS =
+  'tenant_id, id, plugin, job, queue_job_id, period, max_attempts, payload, attempts, started_at';
+const VALUES = '?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?';
+
+const values = (tx: Tx, k: RunKey, a: Attempt) => [
   tx.tenantId,
+  a.runId,
   k.plugin,
   k.job,
   k.queueJobId,
   k.period,
   k.maxAttempts,
   JSON.stringify(k.payload),
+  a.attempt,
+  a.startedAt,
 ];
 
-/** At enqueue: a row the job centre shows before a worker takes the job (a running row stays as it is). */
+/** At enqueue: a row the job centre shows before a worker takes the job (an existing row stays). */
 export async function recordQueued(tx: Tx, k: RunKey): Promise<void> {
   await tx.query(
     `insert into job_run (tenant_id, plugin, job, queue_job_id, period, max_attempts, payload, state)
      values (?, ?, ?, ?, ?, ?, ?::jsonb, 'queued')
      on conflict (tenant_id, plugin, queue_job_id) do nothing`,
-    params(tx, k),
+    [tx.tenantId, k.plugin, k.job, k.queueJobId, k.period, k.maxAttempts, JSON.stringify(k.payload)],
     { prepare: true },
   );
 }
 
 /**
- * A worker took the job: the row (made at enqueue, or now for a scheduled firing or an event delivery)
- * turns running. Null when the run already completed: the queue lost track of a finished job (a
- * worker died between commit and acknowledgement, or the job was queued again under its id), and it
- * must not run twice.
+ * In a short transaction of its own, once a job has run for a moment or reports progress: the job
+ * centre sees it running. Never turns a completed run back.
  */
-export async function startRun(tx: Tx, k: RunKey, attempt: number): Promise<string | null> {
-  const [row] = await tx.query<{ id: string }>(
-    `insert into job_run (tenant_id, plugin, job, queue_job_id, period, max_attempts, payload, state,
-       attempts, started_at)
-     values (?, ?, ?, ?, ?, ?, ?::jsonb, 'running', ?, now())
-     on conflict (tenant_id, plugin, queue_job_id) do update set
-       state = 'running', attempts = excluded.attempts, period = excluded.period, progress = 0,
-       max_attempts = excluded.max_attempts, started_at = now(), finished_at = null, updated_at = now()
-     where job_run.state <> 'completed'
-     returning id`,
-    [...params(tx, k), attempt],
-    { prepare: true },
-  );
-  return row?.id ?? null;
-}
-
-/** Refused before it ran (tenant suspended, module disabled): done, not failed, and never retried. */
-export async function skipRun(tx: Tx, k: RunKey, reason: string): Promise<void> {
+export async function markRunning(tx: Tx, k: RunKey, a: Attempt): Promise<void> {
   await tx.query(
-    `insert into job_run (tenant_id, plugin, job, queue_job_id, period, max_attempts, payload, state,
-       error, finished_at)
-     values (?, ?, ?, ?, ?, ?, ?::jsonb, 'skipped', ?, now())
+    `insert into job_run (${COLUMNS}, state) values (${VALUES}, 'running')
      on conflict (tenant_id, plugin, queue_job_id) do update set
-       state = 'skipped', error = excluded.error, finished_at = now(), updated_at = now()
+       state = 'running', attempts = excluded.attempts, started_at = excluded.started_at, progress = 0,
+       period = excluded.period, error = null, finished_at = null, updated_at = now()
      where job_run.state <> 'completed'`,
-    [...params(tx, k), reason],
+    values(tx, k, a),
   );
 }
 
-/** In the job's own transaction: the run is completed exactly when its work commits. */
-export async function completeRun(tx: Tx, runId: string): Promise<void> {
-  await tx.query(
-    `update job_run set state = 'completed', progress = 100, error = null, finished_at = now(),
-       updated_at = now() where tenant_id = ? and id = ?`,
-    [tx.tenantId, runId],
+/**
+ * The end of an attempt: completed (in the job's own transaction, so the record commits exactly with
+ * the work) or skipped. False when another attempt completed the run first: the caller must roll back,
+ * so a queue job's work commits at most once even if two workers ran it at the same time.
+ */
+export async function finishRun(
+  tx: Tx,
+  k: RunKey,
+  a: Attempt,
+  state: 'completed' | 'skipped',
+  reason: string | null = null,
+): Promise<boolean> {
+  const rows = await tx.query(
+    `insert into job_run (${COLUMNS}, state, error, progress, finished_at) values (${VALUES}, ?, ?, ?, now())
+     on conflict (tenant_id, plugin, queue_job_id) do update set
+       state = excluded.state, attempts = excluded.attempts, started_at = excluded.started_at,
+       period = excluded.period, error = excluded.error,
+       progress = case when excluded.state = 'completed' then 100 else job_run.progress end,
+       finished_at = now(), updated_at = now()
+     where job_run.state <> 'completed'
+     returning 1`,
+    [...values(tx, k, a), state, reason, state === 'completed' ? 100 : 0],
     { prepare: true },
   );
+  return rows.length > 0;
 }
 
 /** After the job's transaction rolled back: failed for good, or queued again for the next attempt. */
-export async function failRun(tx: Tx, runId: string, error: string, final: boolean): Promise<void> {
+export async function failRun(tx: Tx, k: RunKey, a: Attempt, error: string, final: boolean): Promise<void> {
   await tx.query(
-    `update job_run set state = ?, error = ?, finished_at = case when ? then now() end, updated_at = now()
-     where tenant_id = ? and id = ?`,
-    [final ? 'failed' : 'queued', error, final, tx.tenantId, runId],
+    `insert into job_run (${COLUMNS}, state, error, finished_at) values (${VALUES}, ?, ?, ?)
+     on conflict (tenant_id, plugin, queue_job_id) do update set
+       state = excluded.state, attempts = excluded.attempts, started_at = excluded.started_at,
+       period = excluded.period, error = excluded.error, finished_at = excluded.finished_at, updated_at = now()
+     where job_run.state <> 'completed'`,
+    [...values(tx, k, a), final ? 'failed' : 'queued', error, final ? new Date() : null],
   );
 }
 
-export async function setProgress(tx: Tx, runId: string, percent: number): Promise<void> {
+export async function setProgress(tx: Tx, k: RunKey, percent: number): Promise<void> {
   await tx.query(
-    `update job_run set progress = ?, updated_at = now() where tenant_id = ? and id = ? and state = 'running'`,
-    [percent, tx.tenantId, runId],
+    `update job_run set progress = ?, updated_at = now()
+     where tenant_id = ? and plugin = ? and queue_job_id = ? and state = 'running'`,
+    [percent, tx.tenantId, k.plugin, k.queueJobId],
     { prepare: true },
   );
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type Database, isUuid, type Tx } from '@civicgrid/db';
 import type { JobContext, JobData, JobLogger, PluginHost, ServiceLocator } from '@civicgrid/kernel';
 import { type Job, UnrecoverableError } from 'bullmq';
@@ -5,7 +6,16 @@ import { dueFromJobId } from './naming.ts';
 import { outboxPublisher } from './outbox.ts';
 import { PERIOD, previousPeriod } from './period.ts';
 import { type Handler, resolveHandler } from './registry.ts';
-import { completeRun, errorSummary, failRun, type RunKey, setProgress, skipRun, startRun } from './runs.ts';
+import {
+  type Attempt,
+  errorSummary,
+  failRun,
+  finishRun,
+  markRunning,
+  type RunKey,
+  type RunState,
+  setProgress,
+} from './runs.ts';
 
 export interface TenantJobRuntime {
   host: PluginHost;
@@ -14,13 +24,17 @@ export interface TenantJobRuntime {
   log: JobLogger;
 }
 
+/**
+ * A job still running after this long is marked running in job_run (its own short transaction); a
+ * shorter one goes from queued to completed in its one transaction. Reporting progress marks it at once.
+ */
+const MARK_RUNNING_AFTER_MS = 250;
+
 /** BullMQ stores 0 when a job was added without `attempts`: it still runs once. */
 const attemptsOf = (job: Job) => Math.max(1, job.opts.attempts ?? 1);
 
-interface Admission {
-  runId: string;
-  period: string | null;
-}
+/** Thrown inside the job's transaction to roll it back when another attempt completed the run first. */
+class AlreadyCompleted extends Error {}
 
 /** The period a run covers: the payload's, else the one before the due moment (scheduled jobs). */
 function periodOf(handler: Handler, job: Job, timezone: string): string | null {
@@ -32,52 +46,26 @@ function periodOf(handler: Handler, job: Job, timezone: string): string | null {
   return previousPeriod(handler.def.schedule.period, due, timezone);
 }
 
-/**
- * Before the processor, in a short tenant transaction: refuses a run for a suspended tenant or a
- * disabled module (recorded as skipped; the queue job completes, so it is not retried for ever), and
- * marks the run running so the job centre sees it while it goes.
- */
-async function admit(
-  rt: TenantJobRuntime,
-  pluginId: string,
-  handler: Handler,
-  job: Job,
-  tenantId: string,
-): Promise<Admission | null> {
-  return rt.db.withTenant(tenantId, async (tx) => {
-    const [t] = await tx.query<{ status: string; timezone: string; on: boolean }>(
-      `select t.status, t.timezone, coalesce((select m.enabled from tenant_module m
-         where m.tenant_id = t.id and m.module_id = ?), false) as on
-       from tenant t where t.id = ?`,
-      [pluginId, tenantId],
-      { prepare: true },
-    );
-    if (!t) {
-      rt.log.warn({ tenantId, plugin: pluginId, job: job.name }, 'job for an unknown tenant dropped');
-      return null;
-    }
-    const period = periodOf(handler, job, t.timezone);
-    const key: RunKey = {
-      plugin: pluginId,
-      job: job.name,
-      queueJobId: String(job.id),
-      period,
-      maxAttempts: attemptsOf(job),
-      payload: job.data as Record<string, unknown>,
-    };
-    if (t.status !== 'active') {
-      await skipRun(tx, key, 'tenant suspended');
-      return null;
-    }
-    if (!t.on) {
-      await skipRun(tx, key, 'module disabled for this tenant');
-      return null;
-    }
-    // Starts (after a stall too) count, so a run killed mid-way shows its second attempt.
-    const attempt = Math.max(job.attemptsStarted ?? 0, job.attemptsMade + 1);
-    const runId = await startRun(tx, key, attempt);
-    return runId ? { runId, period } : null;
-  });
+interface Admission {
+  status: string;
+  timezone: string;
+  on: boolean;
+  /** The run's row, if it has one yet (made at enqueue, or by an earlier attempt). */
+  runId: string | null;
+  runState: RunState | null;
+}
+
+/** The tenant's status and zone, whether the plugin is on for it, and the run's row: one read, no lock. */
+async function admission(tx: Tx, pluginId: string, queueJobId: string): Promise<Admission | null> {
+  const [t] = await tx.query<Admission>(
+    `select t.status, t.timezone, coalesce((select m.enabled from tenant_module m
+       where m.tenant_id = t.id and m.module_id = ?), false) as on, r.id as "runId", r.state as "runState"
+     from tenant t left join job_run r on r.tenant_id = t.id and r.plugin = ? and r.queue_job_id = ?
+     where t.id = ?`,
+    [pluginId, pluginId, queueJobId, tx.tenantId],
+    { prepare: true },
+  );
+  return t ?? null;
 }
 
 /**
@@ -109,10 +97,11 @@ async function deliver(
 }
 
 /**
- * The processor of every plugin queue: checks the payload's tenant, admits the run, then runs the
- * plugin's code in one tenant transaction (RLS set) that also marks the run completed: the work and
- * its record commit together. A failure rolls the work back, is recorded with its message only, and
- * goes back to BullMQ, which retries with backoff until the attempts are spent.
+ * The processor of every plugin queue. One tenant transaction (RLS set) does it all: refuses the run
+ * for a suspended tenant or a disabled module (recorded as skipped; the queue job completes, so it is
+ * not retried for ever), skips a run an earlier attempt completed, runs the plugin's code, and records
+ * the run completed — the work and its record commit together. A failure rolls the work back, is
+ * recorded with its message only, and goes back to BullMQ, which retries with backoff.
  */
 export function tenantJobProcessor(rt: TenantJobRuntime, pluginId: string) {
   return async (job: Job): Promise<void> => {
@@ -121,24 +110,66 @@ export function tenantJobProcessor(rt: TenantJobRuntime, pluginId: string) {
     const data = job.data as JobData;
     if (!isUuid(data?.tenantId)) throw new UnrecoverableError('job payload has no tenant id');
     const tenantId = data.tenantId;
-    const admitted = await admit(rt, pluginId, handler, job, tenantId);
-    if (!admitted) return;
-    const { runId, period } = admitted;
+    // Starts count (after a stall too), so a run killed mid-way shows its second attempt.
+    const a: Attempt = {
+      runId: randomUUID(),
+      attempt: Math.max(job.attemptsStarted ?? 0, job.attemptsMade + 1),
+      startedAt: new Date(),
+    };
     const attempt = job.attemptsMade + 1;
-    const log = childLogger(rt.log, { tenantId, plugin: pluginId, job: job.name, runId, attempt });
+    const key: RunKey = {
+      plugin: pluginId,
+      job: job.name,
+      queueJobId: String(job.id),
+      period: null,
+      maxAttempts: attemptsOf(job),
+      payload: data,
+    };
+    const log = childLogger(rt.log, {
+      tenantId,
+      plugin: pluginId,
+      job: job.name,
+      queueJobId: job.id,
+      attempt,
+    });
+
+    let marked: Promise<void> | undefined;
+    const markOnce = () => {
+      marked ??= rt.db
+        .withTenant(tenantId, (tx) => markRunning(tx, key, a))
+        .catch((e: Error) => log.warn({ err: e.message }, 'could not mark the run running'));
+      return marked;
+    };
+    let timer: NodeJS.Timeout | undefined;
     try {
       await rt.db.withTenant(tenantId, async (tx) => {
+        const t = await admission(tx, pluginId, key.queueJobId);
+        if (!t) {
+          log.warn({}, 'job for an unknown tenant dropped');
+          return;
+        }
+        key.period = periodOf(handler, job, t.timezone);
+        const refusal =
+          t.status !== 'active' ? 'tenant suspended' : !t.on ? 'module disabled for this tenant' : null;
+        if (refusal) {
+          await finishRun(tx, key, a, 'skipped', refusal);
+          return;
+        }
+        if (t.runState === 'completed') return;
+        if (t.runId) a.runId = t.runId;
+        timer = setTimeout(markOnce, MARK_RUNNING_AFTER_MS);
         const ctx: JobContext = {
           tenantId,
           data,
-          period,
-          runId,
+          period: key.period,
+          runId: a.runId,
           attempt,
           tx,
           progress: async (percent) => {
             const p = Math.max(0, Math.min(100, Math.round(percent)));
+            await markOnce();
             // Its own transaction: the job's may run for minutes and commits only at the end.
-            await rt.db.withTenant(tenantId, (ptx) => setProgress(ptx, runId, p));
+            await rt.db.withTenant(tenantId, (ptx) => setProgress(ptx, key, p));
             await job.updateProgress(p);
           },
           services: rt.services,
@@ -147,19 +178,27 @@ export function tenantJobProcessor(rt: TenantJobRuntime, pluginId: string) {
         };
         if (handler.kind === 'job') await handler.def.process(ctx);
         else await deliver(tx, ctx, pluginId, handler);
-        await completeRun(tx, runId);
+        clearTimeout(timer);
+        if (!(await finishRun(tx, key, a, 'completed'))) throw new AlreadyCompleted();
       });
     } catch (err) {
+      clearTimeout(timer);
+      if (err instanceof AlreadyCompleted) return;
       const summary = errorSummary(err);
       const final = err instanceof UnrecoverableError || attempt >= attemptsOf(job);
+      await marked;
       await rt.db
-        .withTenant(tenantId, (tx) => failRun(tx, runId, summary, final))
+        .withTenant(tenantId, (tx) => failRun(tx, key, a, summary, final))
         .catch((e: Error) => log.error({ err: e.message }, 'could not record the failure'));
       log.warn({ err: summary, final }, 'job failed');
       // The queue keeps the message only: its store is not the place for stack traces either.
       const clean = err instanceof UnrecoverableError ? new UnrecoverableError(summary) : new Error(summary);
       clean.stack = summary;
       throw clean;
+    } finally {
+      clearTimeout(timer);
+      // A late mark finds the run completed and changes nothing; wait for it so no transaction dangles.
+      await marked;
     }
   };
 }
