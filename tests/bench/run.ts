@@ -3,6 +3,7 @@
  * bench-results/<name>-<timestamp>.json (git-ignored).
  *
  *   pnpm bench core      the scoped user list: real API vs bare Fastify + pg, then the division numbers
+ *   pnpm bench jobs      job throughput (tenant wrapper vs bare BullMQ) and schedule latency, on Redis and PostgreSQL
  *
  * Environment: BENCH_DURATION (s, default 15), BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (50),
  * BENCH_USERS (1,000,000), BENCH_DATABASE_URL (server for the throw-away database; default the local
@@ -13,6 +14,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type CoreReport, planShape } from './core-api.ts';
+import type { JobsReport } from './jobs.ts';
+import { formatJobs } from './jobs-report.ts';
 import { flatten, table } from './report.ts';
 
 type Log = (msg: string) => void;
@@ -28,6 +31,11 @@ const BENCHES: Record<string, Bench> = {
     describe: 'scoped user list, real API vs bare baseline (1 M users) + division import numbers',
     run: async (log) => (await import('./core-api.ts')).benchCore(log),
     format: (r) => formatCore(r as CoreReport),
+  },
+  jobs: {
+    describe: 'job throughput (tenant wrapper vs bare BullMQ) and schedule latency, on Redis and PostgreSQL',
+    run: async (log) => (await import('./jobs.ts')).benchJobs(log),
+    format: (r) => formatJobs(r as JobsReport),
   },
 };
 
