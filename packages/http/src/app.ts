@@ -15,6 +15,7 @@ import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { grantRoutes } from './routes/grants.ts';
 import { healthRoutes } from './routes/health.ts';
+import { jobRunRoutes } from './routes/job-runs.ts';
 import { meRoutes } from './routes/me.ts';
 import { moduleRoutes } from './routes/modules.ts';
 import { orgUnitRoutes } from './routes/org-units.ts';
@@ -162,6 +163,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(grantRoutes);
       await api.register(auditRoutes);
       await api.register(moduleRoutes);
+      await api.register(jobRunRoutes);
       await registerPluginRoutes(api, host, depsFor);
     },
     { prefix: '/api/v1' },
