@@ -1,13 +1,8 @@
 /** Bare BullMQ on a bench backend: the baselines of `pnpm bench jobs`, with no CivicGrid code in the way. */
+import { retention } from '@civicgrid/jobs';
 import { createPostgresBackend, type Processor, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { BenchBackend } from './jobs-setup.ts';
-
-/** The retention the job system gives its jobs, so both sides keep the same amount of history. */
-export const RETENTION = {
-  removeOnComplete: { age: 24 * 3600, count: 10_000 },
-  removeOnFail: { age: 7 * 24 * 3600 },
-};
 
 export interface Bare {
   queue(name: string): Queue;
@@ -70,8 +65,12 @@ export async function drained(q: Queue, timeoutMs: number, everyMs = 25): Promis
   }
 }
 
-/** addBulk in chunks: pre-fills a queue before its worker starts. */
-export async function prefill<T>(q: Queue, name: string, items: T[], opts: object = RETENTION) {
+/**
+ * addBulk in chunks: pre-fills a queue before its worker starts, with the retention the job system
+ * gives its jobs on that backend, so both sides keep the same history.
+ */
+export async function prefill<T>(q: Queue, kind: 'redis' | 'postgres', name: string, items: T[]) {
+  const opts = retention(kind);
   for (let i = 0; i < items.length; i += 1000) {
     await q.addBulk(items.slice(i, i + 1000).map((data) => ({ name, data, opts })));
   }

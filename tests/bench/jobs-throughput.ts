@@ -76,7 +76,7 @@ export async function benchThroughput(
   try {
     log(`  bare no-op: filling ${n} jobs`);
     const noop = b.queue('bare-noop');
-    await prefill(noop, 'noop', data);
+    await prefill(noop, backend.cfg.kind, 'noop', data);
     runs.push(
       await timed('bare no-op', n, async () => {
         b.worker('bare-noop', async () => {}, concurrency);
@@ -86,7 +86,7 @@ export async function benchThroughput(
 
     log(`  bare + same SQL: filling ${n} jobs`);
     const sql = b.queue('bare-sql');
-    await prefill(sql, 'touch', data);
+    await prefill(sql, backend.cfg.kind, 'touch', data);
     const pool = new pg.Pool({ connectionString: db.tdb.appUrl, max: concurrency });
     try {
       runs.push(
@@ -129,7 +129,7 @@ export async function benchThroughput(
 
     log(`  bare + same SQL in withTenant: filling ${n} jobs`);
     const orm = b.queue('bare-orm');
-    await prefill(orm, 'touch', data);
+    await prefill(orm, backend.cfg.kind, 'touch', data);
     runs.push(
       await timed('bare + same SQL in withTenant', n, async () => {
         b.worker(

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '@civicgrid/db';
 import {
   createJobClient,
@@ -7,7 +8,7 @@ import {
   startWorker,
 } from '@civicgrid/jobs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobTestHost, listenPlugin, listenTwoPlugin, pinged } from '../support/job-plugins.ts';
+import { jobTestHost, listenPlugin, listenTwoPlugin, pinged, workPlugin } from '../support/job-plugins.ts';
 import {
   BACKENDS,
   jobTenant,
@@ -131,6 +132,33 @@ describe.each(BACKENDS)('events outbox on %s', (kind) => {
       'deliveries after restart',
       async () => (await received(both)).filter((r) => r.marker === 'during-restart').length === 2,
     );
+  });
+
+  it('a worker whose plugins do not subscribe leaves the event to one whose plugins do', async () => {
+    await worker!.close();
+    // As during a rolling deploy: a worker on an older plugin list, sweeping often.
+    const older = await startWorker({
+      host: jobTestHost([workPlugin]),
+      db,
+      backend: backend.cfg,
+      prefix: backend.prefix,
+      outboxSweepMs: 50,
+    });
+    try {
+      await publish(one, 'rolling');
+      await sleep(400);
+      expect(
+        await rowsOf(
+          db,
+          one,
+          `select 1 from event_outbox where payload->>'marker' = 'rolling' and relayed_at is null`,
+        ),
+      ).toHaveLength(1);
+    } finally {
+      await older.close();
+    }
+    await start();
+    await waitFor('the delivery', async () => (await received(one)).some((r) => r.marker === 'rolling'));
   });
 
   it('a re-delivered event, even one the queue forgot, changes nothing', async () => {

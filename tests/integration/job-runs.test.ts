@@ -5,7 +5,6 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApi, openCoreDatabase, pluginHost } from '../../apps/api/src/app.ts';
 import { installedPlugins } from '../../apps/api/src/plugins.ts';
-import { jobRunRoutes } from '../../packages/http/src/routes/job-runs.ts';
 import { as, type Client, login } from '../support/app.ts';
 import { buildCity, type CityFixture } from '../support/fixture.ts';
 import { jobTestMigrations, workPlugin } from '../support/job-plugins.ts';
@@ -44,9 +43,6 @@ beforeAll(async () => {
     jwtSecret: randomBytes(32).toString('hex'),
     loginLimits: { perIp: 10_000, perAccount: 10_000 },
   });
-  // Until packages/http registers the job centre itself.
-  if (!app.hasRoute({ method: 'GET', url: '/api/v1/job-runs' }))
-    await app.register(jobRunRoutes, { prefix: '/api/v1' });
   await app.ready();
 
   [a, b] = [await buildCity(db), await buildCity(db)];

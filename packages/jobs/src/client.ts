@@ -75,7 +75,7 @@ export function createJobClient(opts: {
       if (job && state !== 'completed' && state !== 'unknown') return; // already waiting or running again
       // The queue no longer holds it (kept a week, or the backend was wiped): queue it anew, same id.
       if (job) await job.remove();
-      await queue.add(run.job, run.payload, { ...jobOptions(handler), jobId: run.queueJobId });
+      await queue.add(run.job, run.payload, { ...jobOptions(handler, backend.kind), jobId: run.queueJobId });
     },
 
     ping: () => backend.ping(),

@@ -11,6 +11,7 @@ export { createJobClient, type JobClient } from './client.ts';
 export { deliveryJobId, queueName, schedulerId } from './naming.ts';
 export { outboxPublisher } from './outbox.ts';
 export { PERIOD, previousPeriod } from './period.ts';
+export { retention } from './registry.ts';
 export type { RunState } from './runs.ts';
 export { type RunningWorker, silentLogger, startWorker, type WorkerOptions } from './worker.ts';
 

@@ -17,6 +17,12 @@ export const outboxPublisher: EventPublisher = {
 
 const CHANNEL = 'civicgrid_outbox';
 const BATCH = 200;
+/**
+ * An event no installed plugin subscribes to is marked relayed (nobody to deliver to) only once it is
+ * this old. A worker whose plugins do subscribe relays it within a second, so a worker still running an
+ * older plugin list (a rolling deploy) does not swallow a newer plugin's events.
+ */
+const UNCLAIMED_AFTER_S = 60;
 
 /**
  * Moves committed outbox rows onto the subscribers' queues. It wakes on the NOTIFY each insert sends
@@ -33,6 +39,8 @@ export class OutboxRelay {
   readonly #due = new Set<string>();
   #draining?: Promise<void>;
   #running = false;
+  /** Event types some installed plugin subscribes to. */
+  readonly #subscribed: string[];
 
   constructor(
     readonly host: PluginHost,
@@ -40,7 +48,11 @@ export class OutboxRelay {
     readonly producer: Producer,
     readonly log: JobLogger,
     readonly opts: { listenUrl: string; sweepMs: number },
-  ) {}
+  ) {
+    this.#subscribed = [
+      ...new Set(host.plugins.flatMap((p) => (p.subscriptions ?? []).map((x) => x.event.type))),
+    ];
+  }
 
   async start(): Promise<void> {
     await this.#listen();
@@ -120,8 +132,9 @@ export class OutboxRelay {
       const n = await this.db.withTenant(tenantId, async (tx) => {
         const rows = await tx.query<{ id: string; type: string }>(
           `select id, type from event_outbox where tenant_id = ? and relayed_at is null
+             and (type = any(?::text[]) or created_at < clock_timestamp() - interval '${UNCLAIMED_AFTER_S} seconds')
            order by created_at limit ${BATCH} for update skip locked`,
-          [tenantId],
+          [tenantId, this.#subscribed],
         );
         if (!rows.length) return 0;
         for (const row of rows) {

@@ -51,7 +51,7 @@ export class Producer implements JobEnqueuer {
     if (opts.jobId !== undefined && !JOB_ID.test(opts.jobId))
       throw badInput('jobId', 'letters, digits, ".", "_" and "-" only, not a plain number');
     const jobId = opts.jobId ?? randomUUID();
-    const options = { ...jobOptions(handler), jobId, delay: opts.delayMs };
+    const options = { ...jobOptions(handler, this.backend.kind), jobId, delay: opts.delayMs };
     await this.db.withTenant(data.tenantId, async (tx) => {
       await recordQueued(tx, {
         plugin,
@@ -74,7 +74,7 @@ export class Producer implements JobEnqueuer {
     const name = eventJobName(type);
     const handler = resolveHandler(this.host, plugin, name);
     if (!handler) return;
-    const options = { ...jobOptions(handler), jobId: deliveryJobId(outboxId) };
+    const options = { ...jobOptions(handler, this.backend.kind), jobId: deliveryJobId(outboxId) };
     const data = { tenantId: tx.tenantId!, event: type, outboxId };
     await recordQueued(tx, {
       plugin,

@@ -34,18 +34,25 @@ const EVENT_ATTEMPTS = 8;
 const EVENT_BACKOFF_MS = 2_000;
 
 /**
- * Finished jobs are kept a while (the queue's id de-duplicates a re-delivered event while it is
- * there; `job_run` is the record that stays); failed ones a week, so a retry can reuse them.
+ * How long the queue keeps finished jobs (`job_run` is the record that stays; a kept job's id also
+ * de-duplicates a re-queued event or firing). Redis: a day, at most 10,000 per queue (memory). The
+ * PostgreSQL backend trims by count with a scan of every kept job on each completion (measured: a
+ * 10,000 cap cut its throughput to a quarter), so there it keeps an hour by age only. Failed jobs stay
+ * a week on both, so a retry can reuse them.
  */
-const RETENTION = {
-  removeOnComplete: { age: 24 * 3600, count: 10_000 },
-  removeOnFail: { age: 7 * 24 * 3600 },
-} satisfies JobsOptions;
+export function retention(
+  kind: 'redis' | 'postgres',
+): Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> {
+  return {
+    removeOnComplete: kind === 'redis' ? { age: 24 * 3600, count: 10_000 } : { age: 3600 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  };
+}
 
-export function jobOptions(handler: Handler): JobsOptions {
+export function jobOptions(handler: Handler, kind: 'redis' | 'postgres'): JobsOptions {
   const [attempts, delay] =
     handler.kind === 'job'
       ? [handler.def.attempts ?? DEFAULT_ATTEMPTS, handler.def.backoffMs ?? DEFAULT_BACKOFF_MS]
       : [EVENT_ATTEMPTS, EVENT_BACKOFF_MS];
-  return { attempts: Math.max(1, attempts), backoff: { type: 'exponential', delay }, ...RETENTION };
+  return { attempts: Math.max(1, attempts), backoff: { type: 'exponential', delay }, ...retention(kind) };
 }

@@ -54,7 +54,11 @@ export class ScheduleReconciler {
       queue.upsertJobScheduler(
         id,
         { pattern: def.schedule!.cron, tz: timezone, ...(startDate ? { startDate } : {}) },
-        { name: def.name, data: { tenantId }, opts: jobOptions({ kind: 'job', def }) },
+        {
+          name: def.name,
+          data: { tenantId },
+          opts: jobOptions({ kind: 'job', def }, this.producer.backend.kind),
+        },
       );
     try {
       await upsert();
