@@ -75,7 +75,11 @@ export interface JobLogger {
 export interface JobContext<D extends JobData = JobData> {
   readonly tenantId: string;
   readonly data: D;
-  /** The period from the payload, or the schedule's due time in the tenant's time zone. */
+  /**
+   * `data.period` if given; else, for a job whose schedule names a period kind, the last complete period
+   * before the firing's due moment in the tenant's time zone (due 2026-12-01 02:00 monthly → `2026-11`;
+   * a run queued by hand counts from when it was queued); null for other jobs.
+   */
   readonly period: string | null;
   /** The recorded run (`job_run.id`). */
   readonly runId: string;
