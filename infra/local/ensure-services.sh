@@ -17,5 +17,5 @@ if command -v redis-cli >/dev/null 2>&1 && ! redis-cli -h 127.0.0.1 -p 6379 ping
   fi
 fi
 pg_isready -h 127.0.0.1 -p 5432 2>/dev/null || echo "no PostgreSQL on 127.0.0.1:5432: tests will start an embedded one"
-redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null || echo "no Redis on 127.0.0.1:6379 (not needed by the tests yet)"
+redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null || echo "no Redis on 127.0.0.1:6379: the job tests will try redis-server, then stop"
 exit 0

@@ -14,6 +14,7 @@ import {
   setTenantStatus,
   type TestBackend,
   testBackend,
+  testRedisUrl,
   waitFor,
 } from '../support/jobs.ts';
 
@@ -108,7 +109,7 @@ describe.each(BACKENDS)('schedules on %s', (kind) => {
     await worker!.close();
     worker = undefined;
     if (kind === 'redis') {
-      const r = new Redis(`redis://127.0.0.1:6379/${REDIS_DB}`);
+      const r = new Redis(testRedisUrl(REDIS_DB));
       await r.flushdb();
       r.disconnect();
     } else {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hashPassword } from '@civicgrid/identity';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApi } from '../../apps/api/src/app.ts';
 import { as, login, PASSWORD, startApp, type TestApp } from '../support/app.ts';
 import { buildCity } from '../support/fixture.ts';
@@ -14,7 +14,7 @@ let queue: Queue;
 
 beforeAll(async () => {
   t = await startApp();
-  redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+  redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
   queue = new Queue('bulletin', { connection: redis, prefix: `{qb-${randomBytes(4).toString('hex')}}` });
   await queue.add('tally', { tenantId: crypto.randomUUID(), period: '2026-10' });
   app = await createApi(t.db, {

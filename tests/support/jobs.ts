@@ -24,6 +24,13 @@ export interface TestBackend {
 
 const tag = () => randomBytes(4).toString('hex');
 
+/** The run's Redis (global setup made sure one answers), in database number `db`. */
+export function testRedisUrl(db: number): string {
+  const u = new URL(inject('redisUrl'));
+  u.pathname = `/${db}`;
+  return u.toString();
+}
+
 /**
  * A queue namespace of its own for one test file and backend: a Redis key prefix (in `redisDb`), or a
  * PostgreSQL schema prepared as the API prepares the default one. Dropped at the end.
@@ -32,7 +39,7 @@ export async function testBackend(kind: BackendKind, name: string, redisDb = 6):
   const { ownerUrl, appUrl } = inject('db');
   const id = `${name}_${tag()}`;
   if (kind === 'redis') {
-    const url = `redis://127.0.0.1:6379/${redisDb}`;
+    const url = testRedisUrl(redisDb);
     const prefix = `{jt-${id}}`;
     return {
       kind,

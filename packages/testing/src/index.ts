@@ -1,2 +1,3 @@
 export { createTestDatabase, type TestDatabase } from './database.ts';
+export { ensureTestRedis } from './redis.ts';
 export { createBareTenant } from './tenant.ts';
