@@ -1,5 +1,6 @@
 import type { Database } from '@civicgrid/db';
 import { createJobClient, type JobClient, type RunningWorker, startWorker } from '@civicgrid/jobs';
+import { saveModule } from '@civicgrid/tenancy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobTestHost, workPlugin } from '../support/job-plugins.ts';
 import {
@@ -54,6 +55,28 @@ describe.each(BACKENDS)('jobs on %s', (kind) => {
       `select own_rows, other_rows, tenants_seen from jt_observation where run_id = '${run.id}'`,
     );
     expect(seen).toEqual({ own_rows: 12, other_rows: 0, tenants_seen: 1 });
+  });
+
+  it("reads the tenant's settings for its plugin, with the schema's defaults", async () => {
+    const weight = async () => {
+      const run = await runReaches(
+        db,
+        a,
+        await client.enqueue('jt-work', 'weigh', { tenantId: a }),
+        'completed',
+        'failed',
+      );
+      const [seen] = await rowsOf<{ own_rows: number }>(
+        db,
+        a,
+        `select own_rows from jt_observation where run_id = '${run.id}'`,
+      );
+      return seen?.own_rows;
+    };
+    expect(await weight()).toBe(3);
+    await db.withTenant(a, (tx) => saveModule(tx, 'jt-work', true, { weight: 5 }));
+    expect(await weight()).toBe(5);
+    await db.withTenant(a, (tx) => saveModule(tx, 'jt-work', true, {}));
   });
 
   it('refuses a job without a tenant uuid, or for an unknown job', async () => {

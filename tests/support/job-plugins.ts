@@ -104,7 +104,22 @@ export const workPlugin = defineServerPlugin({
   version: '0.0.1',
   title: { 'zh-CN': '任务测试', en: 'Job test' },
   permissions: [{ key: 'jt-work.result.read', title: { 'zh-CN': '查看', en: 'View' } }],
+  settings: {
+    schema: {
+      type: 'object',
+      properties: { weight: { type: 'integer', minimum: 1, default: 3 } },
+      additionalProperties: false,
+    },
+  },
   jobs: [
+    {
+      // Reads its settings as the tenant saved them, with the schema's defaults filled in.
+      name: 'weigh',
+      attempts: 1,
+      async process(ctx) {
+        await observe(ctx, { own: (await ctx.settings<{ weight: number }>()).weight });
+      },
+    },
     { name: 'assess', attempts: 3, backoffMs: 200, process: (ctx) => assess(ctx as JobContext<AssessData>) },
     { name: 'peek', attempts: 1, process: (ctx) => peek(ctx as JobContext<JobData & { probe?: string }>) },
     {

@@ -3,6 +3,7 @@ import type { PermissionCatalog } from '@civicgrid/authz';
 import type { Database } from '@civicgrid/db';
 import { type JobClient, outboxPublisher } from '@civicgrid/jobs';
 import { AppError, type PluginDeps, PluginHost, type ServerPlugin } from '@civicgrid/kernel';
+import { ModuleSettings } from '@civicgrid/tenancy';
 import fastifyJwt from '@fastify/jwt';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -25,7 +26,6 @@ import { roleRoutes } from './routes/roles.ts';
 import { userRoutes } from './routes/users.ts';
 import { ErrorBody } from './schemas.ts';
 import type { DivisionImporter } from './services/division.ts';
-import { ModuleSettings } from './services/modules.ts';
 import { validatorCompiler } from './validation.ts';
 
 export interface AppOptions {
@@ -64,29 +64,6 @@ const noJobs = (): never => {
   throw new AppError(503, 'jobs_unavailable', 'the job system is not running; try again later');
 };
 
-/** One deps object per plugin: its settings reader is bound to its id. */
-function pluginDeps(opts: AppOptions, host: PluginHost, settings: ModuleSettings) {
-  const cache = new Map<string, PluginDeps>();
-  const services = host.serviceLocator((p) => depsFor(p));
-  const depsFor = (plugin: ServerPlugin): PluginDeps => {
-    let deps = cache.get(plugin.id);
-    if (!deps) {
-      deps = {
-        db: opts.db,
-        services,
-        jobs: opts.jobs ?? { enqueue: noJobs },
-        // Publishing is an outbox row in the caller's transaction: it needs the database, not the queue.
-        events: opts.jobs?.events ?? outboxPublisher,
-        settings: <S>(tx: Parameters<PluginDeps['settings']>[0]) =>
-          settings.read(tx, plugin.id) as Promise<S>,
-      };
-      cache.set(plugin.id, deps);
-    }
-    return deps;
-  };
-  return depsFor;
-}
-
 declare module 'fastify' {
   interface FastifyInstance {
     deps: AppDeps;
@@ -109,7 +86,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   const host = opts.plugins ?? new PluginHost([]);
   const settings = new ModuleSettings(host);
-  const depsFor = pluginDeps(opts, host, settings);
+  const { depsFor } = host.bindDeps(
+    {
+      db: opts.db,
+      jobs: opts.jobs ?? { enqueue: noJobs },
+      // Publishing is an outbox row in the caller's transaction: it needs the database, not the queue.
+      events: opts.jobs?.events ?? outboxPublisher,
+    },
+    (tx, pluginId) => settings.read(tx, pluginId),
+  );
   app.decorate('deps', {
     ...opts,
     loginLimits: opts.loginLimits ?? { perIp: 30, perAccount: 10 },

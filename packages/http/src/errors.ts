@@ -1,6 +1,5 @@
-import { AppError } from '@civicgrid/kernel';
+import { AppError, fieldIssues } from '@civicgrid/kernel';
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { fieldIssues } from './validation.ts';
 
 /** Fastify's own client-error codes and the stable codes we answer with instead. */
 const FASTIFY_CODES: Record<string, { status: number; code: string; message: string }> = {

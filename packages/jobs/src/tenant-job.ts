@@ -22,6 +22,8 @@ export interface TenantJobRuntime {
   db: Database;
   services: ServiceLocator;
   log: JobLogger;
+  /** A plugin's settings for the transaction's tenant, defaults applied. */
+  settings(tx: Tx, pluginId: string): Promise<Record<string, unknown>>;
 }
 
 /**
@@ -175,6 +177,7 @@ export function tenantJobProcessor(rt: TenantJobRuntime, pluginId: string) {
           services: rt.services,
           events: outboxPublisher,
           log,
+          settings: <S>() => rt.settings(tx, pluginId) as Promise<S>,
         };
         if (handler.kind === 'job') await handler.def.process(ctx);
         else await deliver(tx, ctx, pluginId, handler);

@@ -1,5 +1,6 @@
-import type { Database } from '@civicgrid/db';
-import type { JobLogger, PluginDeps, PluginHost, ServerPlugin } from '@civicgrid/kernel';
+import type { Database, Tx } from '@civicgrid/db';
+import type { JobLogger, PluginHost } from '@civicgrid/kernel';
+import { ModuleSettings } from '@civicgrid/tenancy';
 import type { Job } from 'bullmq';
 import { type AnyWorker, Backend, type JobBackendConfig } from './backend.ts';
 import { queueName } from './naming.ts';
@@ -18,11 +19,6 @@ export interface WorkerOptions {
   /** Jobs running at once in this process, over all plugin queues (default 8). */
   concurrency?: number;
   log?: JobLogger;
-  /** A plugin's settings for the transaction's tenant (the API's reader applies schema defaults). */
-  settings?: (
-    tx: Parameters<PluginDeps['settings']>[0],
-    pluginId: string,
-  ) => Promise<Record<string, unknown>>;
   /** How often the outbox is swept for events no notification announced (default 5 s). */
   outboxSweepMs?: number;
   /** How often every schedule is rebuilt from the database besides at start (default 10 min). */
@@ -41,14 +37,6 @@ export interface RunningWorker {
 
 export const silentLogger: JobLogger = { info() {}, warn() {}, error() {} };
 
-const plainSettings = async (tx: Parameters<PluginDeps['settings']>[0], pluginId: string) => {
-  const [row] = await tx.query<{ settings: Record<string, unknown> }>(
-    'select settings from tenant_module where tenant_id = ? and module_id = ?',
-    [tx.tenantId, pluginId],
-  );
-  return row?.settings ?? {};
-};
-
 /**
  * The worker side: one BullMQ worker per plugin queue, the outbox relay, and the schedule reconciler
  * (at start and then periodically). Needs a database pool of at least 2 × concurrency + 3 connections:
@@ -60,24 +48,11 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const concurrency = opts.concurrency ?? 8;
   const backend = new Backend(opts.backend, opts.prefix);
   const producer = new Producer(host, db, backend);
-  const settings = opts.settings ?? plainSettings;
-  const deps = new Map<string, PluginDeps>();
-  const depsFor = (plugin: ServerPlugin): PluginDeps => {
-    let d = deps.get(plugin.id);
-    if (!d) {
-      d = {
-        db,
-        services,
-        events: outboxPublisher,
-        jobs: producer,
-        settings: <S>(tx: Parameters<PluginDeps['settings']>[0]) => settings(tx, plugin.id) as Promise<S>,
-      };
-      deps.set(plugin.id, d);
-    }
-    return d;
-  };
-  const services = host.serviceLocator(depsFor);
-  const runtime = { host, db, services, log };
+  // The same reader as the API's: a plugin's job sees its settings with the schema's defaults.
+  const settings = new ModuleSettings(host);
+  const read = (tx: Tx, id: string) => settings.read(tx, id);
+  const { services } = host.bindDeps({ db, events: outboxPublisher, jobs: producer }, read);
+  const runtime = { host, db, services, log, settings: read };
   // One budget for the whole process: each plugin's BullMQ worker may take `concurrency` jobs, but
   // only `concurrency` of them hold a database transaction at a time.
   const slots = new Slots(concurrency);

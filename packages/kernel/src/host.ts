@@ -1,4 +1,4 @@
-import type { MigrationSource } from '@civicgrid/db';
+import type { MigrationSource, Tx } from '@civicgrid/db';
 import type {
   EventSubscription,
   PermissionDef,
@@ -131,6 +131,27 @@ export class PluginHost {
         .filter((s) => s.event.type === type)
         .map((s) => ({ plugin: p.id, subscription: s })),
     );
+  }
+
+  /**
+   * What a process (the API, the worker) hands its plugins: one deps object per plugin, its settings
+   * reader bound to its id, and one service locator over them.
+   */
+  bindDeps(
+    base: Omit<PluginDeps, 'services' | 'settings'>,
+    settings: (tx: Tx, pluginId: string) => Promise<Record<string, unknown>>,
+  ): { depsFor: (plugin: ServerPlugin) => PluginDeps; services: ServiceLocator } {
+    const bound = new Map<string, PluginDeps>();
+    const depsFor = (plugin: ServerPlugin): PluginDeps => {
+      let deps = bound.get(plugin.id);
+      if (!deps) {
+        deps = { ...base, services, settings: <S>(tx: Tx) => settings(tx, plugin.id) as Promise<S> };
+        bound.set(plugin.id, deps);
+      }
+      return deps;
+    };
+    const services = this.serviceLocator(depsFor);
+    return { depsFor, services };
   }
 
   /** A locator whose services are created on first use, each with its provider's deps. */

@@ -1,4 +1,5 @@
 export type { ClientPlugin, ClientResource, ClientRoute, DashboardWidget } from './client.ts';
 export { AppError, badInput, conflict, type FieldIssue, forbidden, notFound } from './errors.ts';
+export { fieldIssues, type SchemaError } from './field-issues.ts';
 export { PluginHost, PluginSetupError } from './host.ts';
 export * from './plugin.ts';

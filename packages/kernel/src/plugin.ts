@@ -90,6 +90,8 @@ export interface JobContext<D extends JobData = JobData> {
   readonly services: ServiceLocator;
   readonly events: EventPublisher;
   readonly log: JobLogger;
+  /** The tenant's settings for this job's plugin (validated, defaults applied), read in `tx`. */
+  settings<S = Record<string, unknown>>(): Promise<S>;
 }
 
 /** How an assessment's period is named from its due time. */

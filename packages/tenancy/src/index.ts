@@ -1,3 +1,4 @@
+export * from './module-settings.ts';
 export * from './modules.ts';
 export * from './org-rules.ts';
 export * from './org-unit.ts';
