@@ -49,6 +49,7 @@ const app = await createApi(db, {
   jobs,
   onModuleSwitched: (tenantId) => jobs.reconcileTenant(tenantId),
   readyChecks: [() => jobs.ping()],
+  queueBoard: backend.kind === 'redis' ? { queues: jobs.boardQueues() } : undefined,
   jwtSecret: jwtSecret!,
   logger: {
     level: env.LOG_LEVEL ?? 'info',

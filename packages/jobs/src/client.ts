@@ -6,10 +6,11 @@ import {
   notFound,
   type PluginHost,
 } from '@civicgrid/kernel';
+import type { Queue } from 'bullmq';
 import { Backend, type JobBackendConfig } from './backend.ts';
 import { outboxPublisher } from './outbox.ts';
 import { Producer } from './producer.ts';
-import { jobOptions, resolveHandler } from './registry.ts';
+import { consumingPlugins, jobOptions, resolveHandler } from './registry.ts';
 import { ScheduleReconciler } from './schedules.ts';
 
 /** The producer side the API process holds. */
@@ -20,6 +21,8 @@ export interface JobClient extends JobEnqueuer {
   reconcileTenant(tenantId: string): Promise<void>;
   /** Queues a failed run again, in the caller's tenant transaction: 404 unknown run, 409 not failed. */
   retry(tx: Tx, runId: string): Promise<void>;
+  /** The plugins' queues on the Redis backend, for Bull Board; none on PostgreSQL (Bull Board reads Redis). */
+  boardQueues(): Queue[];
   /** Readiness: throws when the queue backend does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -78,6 +81,8 @@ export function createJobClient(opts: {
       await queue.add(run.job, run.payload, { ...jobOptions(handler, backend.kind), jobId: run.queueJobId });
     },
 
+    boardQueues: () =>
+      backend.kind === 'redis' ? consumingPlugins(opts.host).map((p) => producer.queue(p.id)) : [],
     ping: () => backend.ping(),
     async close() {
       await producer.close();
