@@ -79,6 +79,35 @@ describe.each(BACKENDS)('jobs on %s', (kind) => {
     await db.withTenant(a, (tx) => saveModule(tx, 'jt-work', true, {}));
   });
 
+  it('hands the processor the run row’s id even when the job outruns its enqueueing transaction', async () => {
+    const jobId = `weigh-race-${kind}`;
+    const runId = crypto.randomUUID();
+    const raw = rawQueue(backend, 'jt-work');
+    let commit!: () => void;
+    const held = new Promise<void>((r) => (commit = r));
+    try {
+      // As JobClient.enqueue does, but holding its transaction open after the add.
+      const enqueued = db.withTenant(a, async (tx) => {
+        await tx.query(
+          `insert into job_run (tenant_id, id, plugin, job, queue_job_id, state) values (?, ?, 'jt-work', 'weigh', ?, 'queued')`,
+          [a, runId, jobId],
+        );
+        await raw.queue.add('weigh', { tenantId: a }, { jobId });
+        await held;
+      });
+      await waitFor('the worker to take the job', async () => (await raw.queue.getJob(jobId))?.isActive());
+      commit();
+      await enqueued;
+      const run = await runReaches(db, a, jobId, 'completed', 'failed');
+      expect(run).toMatchObject({ id: runId, state: 'completed' });
+      expect(await rowsOf(db, a, `select own_rows from jt_observation where run_id = '${runId}'`)).toEqual([
+        { own_rows: 3 },
+      ]);
+    } finally {
+      await raw.close();
+    }
+  });
+
   it('refuses a job without a tenant uuid, or for an unknown job', async () => {
     await expect(client.enqueue('jt-work', 'peek', { tenantId: 'nope' })).rejects.toMatchObject({
       statusCode: 400,

@@ -48,6 +48,26 @@ export async function recordQueued(tx: Tx, k: RunKey): Promise<void> {
 }
 
 /**
+ * The run's row when the admission read saw none: a scheduler's firing (no row yet), or a job whose
+ * enqueueing transaction has not committed (the job reached the queue first). The insert waits on that
+ * transaction's uncommitted row; once it commits, the row it made is the run's.
+ */
+export async function runRow(tx: Tx, k: RunKey, a: Attempt): Promise<{ id: string; state: RunState }> {
+  const [mine] = await tx.query<{ id: string }>(
+    `insert into job_run (tenant_id, id, plugin, job, queue_job_id, period, max_attempts, payload, state)
+     values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, 'queued')
+     on conflict (tenant_id, plugin, queue_job_id) do nothing returning id`,
+    [tx.tenantId, a.runId, k.plugin, k.job, k.queueJobId, k.period, k.maxAttempts, JSON.stringify(k.payload)],
+  );
+  if (mine) return { id: mine.id, state: 'queued' };
+  const [theirs] = await tx.query<{ id: string; state: RunState }>(
+    `select id, state from job_run where tenant_id = ? and plugin = ? and queue_job_id = ?`,
+    [tx.tenantId, k.plugin, k.queueJobId],
+  );
+  return theirs!;
+}
+
+/**
  * In a short transaction of its own, once a job has run for a moment or reports progress: the job
  * centre sees it running. Never turns a completed run back.
  */

@@ -14,6 +14,7 @@ import {
   markRunning,
   type RunKey,
   type RunState,
+  runRow,
   setProgress,
 } from './runs.ts';
 
@@ -157,8 +158,10 @@ export function tenantJobProcessor(rt: TenantJobRuntime, pluginId: string) {
           await finishRun(tx, key, a, 'skipped', refusal);
           return;
         }
-        if (t.runState === 'completed') return;
-        if (t.runId) a.runId = t.runId;
+        const run = t.runId ? { id: t.runId, state: t.runState } : await runRow(tx, key, a);
+        if (run.state === 'completed') return;
+        // ctx.runId is the job_run row's id, whoever made the row.
+        a.runId = run.id;
         timer = setTimeout(markOnce, MARK_RUNNING_AFTER_MS);
         const ctx: JobContext = {
           tenantId,
