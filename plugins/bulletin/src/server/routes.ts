@@ -1,6 +1,14 @@
 import { orgScopeSql } from '@civicgrid/authz';
 import { countCapped } from '@civicgrid/db';
-import { errorResponses, listQuery, pageOf, sendList, Uuid, userContextOf } from '@civicgrid/http';
+import {
+  errorResponses,
+  listQuery,
+  pageOf,
+  sendList,
+  type UserContext,
+  Uuid,
+  userContextOf,
+} from '@civicgrid/http';
 import { badInput, forbidden, type PluginDeps } from '@civicgrid/kernel';
 import { getUnit } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
@@ -36,6 +44,32 @@ interface NoticeRow {
 const view = (r: NoticeRow) => ({ ...r, createdAt: new Date(r.createdAt).toISOString() });
 const COLUMNS = `id, org_unit_id as "orgUnitId", title, body, posted_by as "postedBy", created_at as "createdAt"`;
 
+/**
+ * One page of a bulletin table, restricted to the units where the caller holds `permission` (the
+ * org-tree semi-join), with an optional equality filter and the capped count.
+ */
+async function scopedPage<R>(
+  { tx, access }: UserContext,
+  permission: string,
+  q: {
+    table: string;
+    columns: string;
+    filter: { sql: string; value: unknown } | null;
+    orderBy: string;
+    page: { start: number; end: number; order: 'asc' | 'desc' };
+  },
+) {
+  const scope = orgScopeSql(access.scope(permission), tx.tenantId);
+  const where = `tenant_id = ? and ${scope.sql}${q.filter ? ` and ${q.filter.sql}` : ''}`;
+  const params = [tx.tenantId, ...scope.params, ...(q.filter ? [q.filter.value] : [])];
+  const rows = await tx.query<R>(
+    `select ${q.columns} from ${q.table} where ${where}
+      order by ${q.orderBy} ${q.page.order}, org_unit_id limit ? offset ?`,
+    [...params, q.page.end - q.page.start, q.page.start],
+  );
+  return { rows, ...(await countCapped(tx, `${q.table} where ${where}`, params)) };
+}
+
 export function bulletinRoutes(app: FastifyInstance, deps: PluginDeps) {
   app.get(
     '/notices',
@@ -47,19 +81,15 @@ export function bulletinRoutes(app: FastifyInstance, deps: PluginDeps) {
       },
     },
     async (req, reply) => {
-      const { tx, access } = userContextOf(req);
       const q = req.query as { orgUnitId?: string };
-      const page = pageOf(req.query as never, 'createdAt');
-      const scope = orgScopeSql(access.scope(PERMISSIONS.read), tx.tenantId);
-      const where = `tenant_id = ? and ${scope.sql}${q.orgUnitId ? ' and org_unit_id = ?' : ''}`;
-      const params = [tx.tenantId, ...scope.params, ...(q.orgUnitId ? [q.orgUnitId] : [])];
-      const rows = await tx.query<NoticeRow>(
-        `select ${COLUMNS} from bulletin_notice where ${where}
-          order by created_at ${page.order}, id limit ? offset ?`,
-        [...params, page.end - page.start, page.start],
-      );
-      const counted = await countCapped(tx, `bulletin_notice where ${where}`, params);
-      return sendList(reply, { rows: rows.map(view), ...counted });
+      const page = await scopedPage<NoticeRow>(userContextOf(req), PERMISSIONS.read, {
+        table: 'bulletin_notice',
+        columns: COLUMNS,
+        filter: q.orgUnitId ? { sql: 'org_unit_id = ?', value: q.orgUnitId } : null,
+        orderBy: 'created_at',
+        page: pageOf(req.query as never, 'createdAt'),
+      });
+      return sendList(reply, { ...page, rows: page.rows.map(view) });
     },
   );
 
@@ -110,19 +140,19 @@ export function bulletinRoutes(app: FastifyInstance, deps: PluginDeps) {
       },
     },
     async (req, reply) => {
-      const { tx, access } = userContextOf(req);
       const q = req.query as { period?: string };
-      const page = pageOf(req.query as never, 'period');
-      const scope = orgScopeSql(access.scope(PERMISSIONS.tally), tx.tenantId);
-      const where = `tenant_id = ? and ${scope.sql}${q.period ? ' and period = ?' : ''}`;
-      const params = [tx.tenantId, ...scope.params, ...(q.period ? [q.period] : [])];
-      const rows = await tx.query<{ period: string; orgUnitId: string; notices: number }>(
-        `select period, org_unit_id as "orgUnitId", notices from bulletin_tally where ${where}
-          order by period ${page.order}, org_unit_id limit ? offset ?`,
-        [...params, page.end - page.start, page.start],
+      const page = await scopedPage<{ period: string; orgUnitId: string; notices: number }>(
+        userContextOf(req),
+        PERMISSIONS.tally,
+        {
+          table: 'bulletin_tally',
+          columns: `period, org_unit_id as "orgUnitId", notices`,
+          filter: q.period ? { sql: 'period = ?', value: q.period } : null,
+          orderBy: 'period',
+          page: pageOf(req.query as never, 'period'),
+        },
       );
-      const counted = await countCapped(tx, `bulletin_tally where ${where}`, params);
-      return sendList(reply, { rows, ...counted });
+      return sendList(reply, page);
     },
   );
 }
