@@ -21,11 +21,9 @@ export interface ModuleChangeResult {
  * transaction: the `tenant_module` row, the default grants and the plugin's lifecycle hook commit
  * together or not at all.
  */
-export async function changeModule(
+async function changeModule(
   tx: Tx,
-  host: PluginHost,
-  settings: ModuleSettings,
-  depsFor: (plugin: ServerPlugin) => PluginDeps,
+  { host, settings, depsFor }: ModuleRuntime,
   moduleId: string,
   change: ModuleChange,
 ): Promise<ModuleChangeResult> {
@@ -101,7 +99,7 @@ export async function switchModule(
   moduleId: string,
   change: ModuleChange,
 ): Promise<ModuleChangeResult> {
-  const result = await changeModule(tx, rt.host, rt.settings, rt.depsFor, moduleId, change);
+  const result = await changeModule(tx, rt, moduleId, change);
   await recordAudit(tx, actor, {
     action: !result.switched ? 'module.configure' : change.enabled ? 'module.enable' : 'module.disable',
     targetType: 'module',
