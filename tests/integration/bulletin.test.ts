@@ -71,7 +71,7 @@ describe('bulletin tally', () => {
     expect(await tally(street)).toEqual({ [city.units.gridA1a]: 3 });
   });
 
-  it('fails a run without a month, with a message and no stack', async () => {
+  it('fails a run without a month at once (bad input is not retried), with a message and no stack', async () => {
     await jobs.enqueue(
       'bulletin',
       'tally',
@@ -81,5 +81,6 @@ describe('bulletin tally', () => {
     const run = await runReaches(t.db, city.tenantId, 'tally-bad', 'failed');
     expect(run.error).toContain('period');
     expect(run.error).not.toContain(' at ');
+    expect(run.attempts).toBe(1);
   });
 });

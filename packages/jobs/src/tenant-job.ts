@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Database, isUuid, type Tx } from '@civicgrid/db';
 import type { JobContext, JobData, JobLogger, PluginHost, ServiceLocator } from '@civicgrid/kernel';
+import { AppError } from '@civicgrid/kernel';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { dueFromJobId } from './naming.ts';
 import { outboxPublisher } from './outbox.ts';
@@ -191,14 +192,17 @@ export function tenantJobProcessor(rt: TenantJobRuntime, pluginId: string) {
       clearTimeout(timer);
       if (err instanceof AlreadyCompleted) return;
       const summary = errorSummary(err);
-      const final = err instanceof UnrecoverableError || attempt >= attemptsOf(job);
+      // Bad input (an AppError below 500: a malformed period, an unknown subject) never gets better
+      // with a retry: fail the run at once, like BullMQ's own UnrecoverableError.
+      const hopeless = err instanceof UnrecoverableError || (err instanceof AppError && err.statusCode < 500);
+      const final = hopeless || attempt >= attemptsOf(job);
       await marked;
       await rt.db
         .withTenant(tenantId, (tx) => failRun(tx, key, a, summary, final))
         .catch((e: Error) => log.error({ err: e.message }, 'could not record the failure'));
       log.warn({ err: summary, final }, 'job failed');
       // The queue keeps the message only: its store is not the place for stack traces either.
-      const clean = err instanceof UnrecoverableError ? new UnrecoverableError(summary) : new Error(summary);
+      const clean = hopeless ? new UnrecoverableError(summary) : new Error(summary);
       clean.stack = summary;
       throw clean;
     } finally {

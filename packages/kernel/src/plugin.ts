@@ -103,6 +103,7 @@ export interface JobDefinition<D extends JobData = JobData> {
   title?: LocalizedText;
   /** Runs per tenant while the module is enabled, in the tenant's time zone. */
   schedule?: { cron: string; period?: PeriodKind };
+  /** Tries in all; a processor throwing an AppError below 500 (bad input) fails at once, untried again. */
   attempts?: number;
   /** First retry delay; doubles each attempt. */
   backoffMs?: number;
