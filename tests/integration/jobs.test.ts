@@ -4,6 +4,7 @@ import { saveModule } from '@civicgrid/tenancy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobTestHost, workPlugin } from '../support/job-plugins.ts';
 import {
+  asOwner,
   BACKENDS,
   jobTenant,
   openJobTestDatabase,
@@ -231,7 +232,18 @@ describe.each(BACKENDS)('jobs on %s', (kind) => {
     });
   });
 
-  it('answers ping while the backend is up', async () => {
+  it('answers ping while the backend is up, and survives the server dropping its idle connection', async () => {
+    await expect(client.ping()).resolves.toBeUndefined();
+    if (kind !== 'postgres') return;
+    // As when PostgreSQL restarts or shuts down first: an unheard pool error would crash the API.
+    const dropped = await asOwner((c) =>
+      c.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity
+          where datname = current_database() and state = 'idle' and query like '%.migration limit 1'`,
+      ),
+    );
+    expect(dropped.rowCount).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 100));
     await expect(client.ping()).resolves.toBeUndefined();
   });
 });

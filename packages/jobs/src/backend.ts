@@ -130,7 +130,12 @@ export class Backend {
 
   async #pgPing() {
     const cfg = this.#cfg as { url: string; schema?: string };
-    this.#pingPool ??= new pg.Pool({ connectionString: cfg.url, max: 1, idleTimeoutMillis: 10_000 });
+    if (!this.#pingPool) {
+      this.#pingPool = new pg.Pool({ connectionString: cfg.url, max: 1, idleTimeoutMillis: 10_000 });
+      // An idle connection the server drops (restart, shutdown) must not crash the process: the next
+      // ping opens a new one, or reports the backend down.
+      this.#pingPool.on('error', () => {});
+    }
     const s = quoteSchemaName(cfg.schema ?? DEFAULT_PG_SCHEMA);
     await this.#pingPool.query(`select 1 from ${s}.migration limit 1`);
   }
