@@ -1,4 +1,5 @@
 import { UserEntity } from '@civicgrid/identity';
+import { makeIdCard } from '@civicgrid/registry';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { as, type Client, login, startApp, type TestApp } from '../support/app.ts';
@@ -11,6 +12,10 @@ let adminA: Client;
 let bGrantId: string;
 let bRoleId: string;
 let bRunId: string;
+let bResidentId: string;
+let bHouseId: string;
+let bShopId: string;
+let bTagId: string;
 
 beforeAll(async () => {
   t = await startApp();
@@ -19,6 +24,21 @@ beforeAll(async () => {
   const adminB = as(t.app, (await login(t.app, b.code, 'admin')).accessToken);
   bGrantId = (await adminB.get(`/grants?userId=${b.users.streetA}`)).json()[0].id;
   bRoleId = b.roleIds.get('grid-worker')!;
+  // Registry records of tenant B's.
+  bHouseId = (
+    await adminB.post('/houses', { orgUnitId: b.units.gridA1a, address: 'B小区1幢', use: 'rented' })
+  ).json().id;
+  bShopId = (await adminB.post('/shops', { orgUnitId: b.units.gridA1a, name: 'B商铺' })).json().id;
+  bResidentId = (
+    await adminB.post('/residents', {
+      houseId: bHouseId,
+      name: '赵六',
+      idType: 'resident-id',
+      idNumber: makeIdCard('330782', '19700101', 55),
+      registration: 'local',
+    })
+  ).json().id;
+  bTagId = (await adminB.get('/focus-tags')).json()[0].id;
   // A failed run of tenant B's (a retry target) for the job centre's id routes.
   bRunId = await t.db.withTenant(b.tenantId, async (tx) => {
     const [r] = await tx.query<{ id: string }>(
@@ -38,6 +58,14 @@ const VALID_BODY: Record<string, unknown> = {
   'PATCH /api/v1/users/{id}': { displayName: '改名' },
   'POST /api/v1/users/{id}/reset-password': { password: 'Valid-pass-2026' },
   'PATCH /api/v1/roles/{id}': { name: '改名' },
+  'PATCH /api/v1/residents/{id}': { name: '改名' },
+  'POST /api/v1/residents/{id}/reveal': { field: 'idNumber' },
+  'POST /api/v1/residents/{id}/move-in': () => ({ orgUnitId: a.units.gridA1a, date: '2026-01-01' }),
+  'POST /api/v1/residents/{id}/move-out': { date: '2026-01-01' },
+  'POST /api/v1/residents/{id}/tags': () => ({ tagId: bTagId }),
+  'POST /api/v1/residents/{id}/visits': { visitedAt: '2026-01-01T00:00:00Z' },
+  'PATCH /api/v1/houses/{id}': { rooms: 2 },
+  'PATCH /api/v1/shops/{id}': { name: '改名' },
 };
 
 describe('cross-tenant', () => {
@@ -51,6 +79,9 @@ describe('cross-tenant', () => {
       '/api/v1/roles/': () => bRoleId,
       '/api/v1/grants/': () => bGrantId,
       '/api/v1/job-runs/': () => bRunId,
+      '/api/v1/residents/': () => bResidentId,
+      '/api/v1/houses/': () => bHouseId,
+      '/api/v1/shops/': () => bShopId,
     };
     // Module ids name installed plugins, the same for every tenant; what a tenant switches is its own
     // tenant_module row (modules.test.ts: A on, B off).
@@ -64,7 +95,7 @@ describe('cross-tenant', () => {
       for (const method of Object.keys(methods)) {
         const key = `${method.toUpperCase()} ${path}`;
         const body = VALID_BODY[key];
-        const url = path.replace('/api/v1', '').replace('{id}', idOf[prefix!]!());
+        const url = path.replace('/api/v1', '').replace('{id}', idOf[prefix!]!()).replace('{tagId}', bTagId);
         const m = method.toUpperCase() as 'GET' | 'POST' | 'PATCH' | 'DELETE';
         const res = await adminA[m.toLowerCase() as 'get'](url, typeof body === 'function' ? body() : body);
         expect(res.statusCode, `${key}: ${res.body}`).toBe(404);
@@ -83,11 +114,23 @@ describe('cross-tenant', () => {
       '/grants?_end=500',
       '/audit-log?_end=500',
       '/job-runs?_end=500',
+      '/residents?_end=500',
+      '/houses?_end=500',
+      '/shops?_end=500',
     ]) {
       const res = await adminA.get(url);
       expect(res.statusCode).toBe(200);
       const ids = new Set(res.json().map((r: { id: string }) => r.id));
-      for (const id of [...Object.values(b.units), ...Object.values(b.users), bRoleId, bGrantId, bRunId])
+      for (const id of [
+        ...Object.values(b.units),
+        ...Object.values(b.users),
+        bRoleId,
+        bGrantId,
+        bRunId,
+        bResidentId,
+        bHouseId,
+        bShopId,
+      ])
         expect(ids.has(id)).toBe(false);
     }
   });

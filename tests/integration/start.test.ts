@@ -31,6 +31,8 @@ beforeAll(async () => {
       DATABASE_URL: db.ownerUrl,
       DATABASE_APP_PASSWORD: new URL(db.appUrl).password,
       JWT_SECRET: 'start-test-secret-0123456789abcdef',
+      PII_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+      PII_HASH_KEY: Buffer.alloc(32, 9).toString('base64'),
       DEMO_PASSWORD: 'Demo-pass-2026',
       PORT: String(port),
       HOST: '127.0.0.1',

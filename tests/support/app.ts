@@ -1,12 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '@civicgrid/db';
 import type { ServerPlugin } from '@civicgrid/kernel';
+import { generatePiiSecrets, piiFromEnv } from '@civicgrid/registry';
 import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
 import { createApi, openCoreDatabase, pluginHost } from '../../apps/api/src/app.ts';
 import { installedPlugins } from '../../apps/api/src/plugins.ts';
 
 export const PASSWORD = 'Test-pass-2026';
+
+/** One keyring per test process: residents sealed by one app instance open in another. */
+const secrets = generatePiiSecrets();
+export const testPii = piiFromEnv({ PII_KEYS: secrets.piiKeys, PII_HASH_KEY: secrets.piiHashKey })!;
 
 export interface TestApp {
   app: FastifyInstance;
@@ -27,6 +32,7 @@ export async function startApp(
   const db = await openCoreDatabase(appUrl, 4, host);
   const app = await createApi(db, {
     plugins: host,
+    pii: testPii,
     jwtSecret: randomBytes(32).toString('hex'),
     loginLimits: opts.loginLimits ?? { perIp: 10_000, perAccount: 10_000 },
   });

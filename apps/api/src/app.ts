@@ -1,4 +1,4 @@
-import { CORE_PERMISSIONS, PermissionCatalog } from '@civicgrid/authz';
+import { CORE_PERMISSIONS, PermissionCatalog, REGISTRY_PERMISSIONS } from '@civicgrid/authz';
 import { type Database, openDatabase } from '@civicgrid/db';
 import { type AppOptions, buildApp, type DivisionImporter } from '@civicgrid/http';
 import { PluginHost, type ServerPlugin } from '@civicgrid/kernel';
@@ -9,6 +9,7 @@ import { installedPlugins } from './plugins.ts';
 export function permissionCatalog(host: PluginHost): PermissionCatalog {
   const catalog = new PermissionCatalog();
   catalog.register(CORE_PERMISSIONS, 'core');
+  catalog.register(REGISTRY_PERMISSIONS, 'registry');
   for (const { group, defs } of host.permissions()) catalog.register(defs, group);
   return catalog;
 }

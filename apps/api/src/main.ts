@@ -8,6 +8,7 @@ import {
   startEmbeddedPostgres,
 } from '@civicgrid/db';
 import { createJobClient, jobBackendFromEnv, prepareJobBackend } from '@civicgrid/jobs';
+import { piiFromEnv } from '@civicgrid/registry';
 import { allMigrations, createApi, loadDivisionImporter, openCoreDatabase, pluginHost } from './app.ts';
 import { appendOnlyTables } from './platform.ts';
 import { localSecrets } from './secrets.ts';
@@ -22,9 +23,11 @@ let embedded: EmbeddedDatabase | undefined;
 let ownerUrl: string;
 let appPassword: string | undefined;
 let jwtSecret = env.JWT_SECRET;
+let pii = piiFromEnv(env);
 if (env.DATABASE_URL) {
   ownerUrl = env.DATABASE_URL;
   if (!jwtSecret) throw new Error('JWT_SECRET must be set when DATABASE_URL is set');
+  if (!pii) throw new Error('PII_KEYS and PII_HASH_KEY must be set when DATABASE_URL is set');
 } else {
   const secrets = await localSecrets(dataDir);
   log(`no DATABASE_URL: starting embedded PostgreSQL with data in ${dataDir}/pg`);
@@ -32,6 +35,7 @@ if (env.DATABASE_URL) {
   ownerUrl = embedded.ownerUrl;
   appPassword = secrets.appDbPassword;
   jwtSecret ??= secrets.jwtSecret;
+  pii ??= piiFromEnv({ PII_KEYS: secrets.piiKeys, PII_HASH_KEY: secrets.piiHashKey });
 }
 const cfg = dbConfigFrom(ownerUrl, env, appPassword);
 const host = pluginHost();
@@ -46,6 +50,7 @@ const jobs = createJobClient({ host, db, backend });
 
 const app = await createApi(db, {
   plugins: host,
+  pii: pii!,
   jobs,
   onModuleSwitched: (tenantId) => jobs.reconcileTenant(tenantId),
   readyChecks: [() => jobs.ping()],
@@ -53,7 +58,14 @@ const app = await createApi(db, {
   jwtSecret: jwtSecret!,
   logger: {
     level: env.LOG_LEVEL ?? 'info',
-    redact: ['req.headers.authorization', 'req.headers.cookie', 'req.body.password', 'req.body.refreshToken'],
+    redact: [
+      'req.headers.authorization',
+      'req.headers.cookie',
+      'req.body.password',
+      'req.body.refreshToken',
+      'req.body.idNumber',
+      'req.body.phone',
+    ],
   },
 });
 

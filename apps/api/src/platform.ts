@@ -3,6 +3,7 @@ import { authzMigrations, RoleEntity, RoleGrantEntity } from '@civicgrid/authz';
 import { type MigrationSource, platformMigrations } from '@civicgrid/db';
 import { identityMigrations, UserEntity } from '@civicgrid/identity';
 import { jobsMigrations } from '@civicgrid/jobs';
+import { registryMigrations } from '@civicgrid/registry';
 import { TenantEntity, tenancyMigrations } from '@civicgrid/tenancy';
 
 /** The core's migrations in dependency order; plugins' follow in the host (issue #3). */
@@ -13,6 +14,7 @@ export const coreMigrations: MigrationSource[] = [
   authzMigrations,
   auditMigrations,
   jobsMigrations,
+  registryMigrations,
 ];
 
 export const coreEntities = [TenantEntity, UserEntity, RoleEntity, RoleGrantEntity, AuditEntity];

@@ -53,3 +53,15 @@ export const CORE_PERMISSIONS: PermissionDef[] = [
   p('core.job.read', '查看任务运行', 'View job runs'),
   p('core.job.retry', '重试失败的任务', 'Retry failed job runs'),
 ];
+
+/** The people-and-places registry: a platform package, always on, with its own area. */
+export const REGISTRY_PERMISSIONS: PermissionDef[] = [
+  p('registry.resident.read', '查看居民', 'View residents'),
+  p('registry.resident.manage', '登记、编辑居民及迁入迁出', 'Register and edit residents, move in and out'),
+  p('registry.place.read', '查看房屋与商铺', 'View houses and shops'),
+  p('registry.place.manage', '登记、编辑房屋与商铺', 'Register and edit houses and shops'),
+  p('registry.pii.read', '查看完整身份证号与手机号（留痕）', 'See full ID numbers and phones (audited)'),
+  p('registry.sensitive-group.read', '查看敏感重点人群（刑满释放、社区矫正）', 'See sensitive focus groups'),
+  p('registry.focus-tag.manage', '管理重点人群标签', 'Manage focus-group tags'),
+  p('registry.visit.create', '记录走访', 'Record visits'),
+];

@@ -9,6 +9,13 @@ export interface DefaultRole {
 const READ = ['core.org-unit.read', 'core.user.read', 'core.role.read', 'core.grant.read'];
 const ORG_EDIT = ['core.org-unit.create', 'core.org-unit.update', 'core.org-unit.move'];
 const STAFF = ['core.user.create', 'core.user.update', 'core.grant.manage'];
+const REGISTRY_READ = ['registry.resident.read', 'registry.place.read'];
+const REGISTRY_WORK = [
+  ...REGISTRY_READ,
+  'registry.resident.manage',
+  'registry.place.manage',
+  'registry.visit.create',
+];
 
 export const DEFAULT_ROLES: DefaultRole[] = [
   {
@@ -27,6 +34,10 @@ export const DEFAULT_ROLES: DefaultRole[] = [
       'core.module.manage',
       'core.job.read',
       'core.job.retry',
+      ...REGISTRY_WORK,
+      'registry.pii.read',
+      'registry.sensitive-group.read',
+      'registry.focus-tag.manage',
     ],
   },
   {
@@ -41,31 +52,34 @@ export const DEFAULT_ROLES: DefaultRole[] = [
       'core.audit.read',
       'core.module.read',
       'core.job.read',
+      ...REGISTRY_WORK,
+      'registry.pii.read',
+      'registry.sensitive-group.read',
     ],
   },
   {
     key: 'community-secretary',
     name: '社区书记',
     description: 'Community party secretary / chief grid leader',
-    permissions: [...READ, ...ORG_EDIT, ...STAFF, 'core.audit.read'],
+    permissions: [...READ, ...ORG_EDIT, ...STAFF, 'core.audit.read', ...REGISTRY_WORK, 'registry.pii.read'],
   },
   {
     key: 'grid-leader',
     name: '网格长',
     description: 'Grid leader: a community committee member leading grids',
-    permissions: [...READ, 'core.org-unit.update'],
+    permissions: [...READ, 'core.org-unit.update', ...REGISTRY_WORK],
   },
   {
     key: 'grid-worker',
     name: '网格员',
     description: 'Grid worker',
-    permissions: ['core.org-unit.read', 'core.user.read'],
+    permissions: ['core.org-unit.read', 'core.user.read', ...REGISTRY_WORK],
   },
   {
     key: 'building-leader',
     name: '楼栋长',
     description: 'Building leader (resident volunteer)',
-    permissions: ['core.org-unit.read'],
+    permissions: ['core.org-unit.read', ...REGISTRY_READ],
   },
   {
     key: 'department-staff',
@@ -77,6 +91,6 @@ export const DEFAULT_ROLES: DefaultRole[] = [
     key: 'inspector',
     name: '督查员（只读）',
     description: 'Read-only inspector',
-    permissions: [...READ, 'core.audit.read', 'core.module.read', 'core.job.read'],
+    permissions: [...READ, 'core.audit.read', 'core.module.read', 'core.job.read', ...REGISTRY_READ],
   },
 ];

@@ -3,6 +3,7 @@ import type { PermissionCatalog } from '@civicgrid/authz';
 import type { Database } from '@civicgrid/db';
 import { type JobClient, outboxPublisher } from '@civicgrid/jobs';
 import { AppError, type PluginDeps, PluginHost, type ServerPlugin } from '@civicgrid/kernel';
+import type { Pii } from '@civicgrid/registry';
 import { ModuleSettings } from '@civicgrid/tenancy';
 import fastifyJwt from '@fastify/jwt';
 import rateLimit from '@fastify/rate-limit';
@@ -22,6 +23,9 @@ import { moduleRoutes } from './routes/modules.ts';
 import { orgUnitRoutes } from './routes/org-units.ts';
 import { platformRoutes } from './routes/platform.ts';
 import { queueBoardRoutes } from './routes/queue-board.ts';
+import { focusRoutes } from './routes/registry/focus.ts';
+import { placeRoutes } from './routes/registry/places.ts';
+import { residentRoutes } from './routes/registry/residents.ts';
 import { roleRoutes } from './routes/roles.ts';
 import { userRoutes } from './routes/users.ts';
 import { ErrorBody } from './schemas.ts';
@@ -46,6 +50,8 @@ export interface AppOptions {
   onModuleSwitched?: (tenantId: string) => Promise<void>;
   /** Queues shown to platform operators on Bull Board (Redis backend). */
   queueBoard?: { queues: import('bullmq').Queue[] };
+  /** Seals and opens residents' ID numbers and phones; without it, the registry answers 503. */
+  pii?: Pii;
   /** The job system's producer side; without it, queueing a job or retrying a run answers 503. */
   jobs?: JobClient;
 }
@@ -149,6 +155,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(auditRoutes);
       await api.register(moduleRoutes);
       await api.register(jobRunRoutes);
+      await api.register(residentRoutes);
+      await api.register(focusRoutes);
+      await api.register(placeRoutes);
       await registerPluginRoutes(api, host, depsFor);
     },
     { prefix: '/api/v1' },

@@ -1,4 +1,5 @@
 import { type TenantScoped, tenantScoped } from '@civicgrid/db';
+import { maskPhone } from '@civicgrid/kernel';
 
 export interface User extends TenantScoped {
   orgUnitId: string;
@@ -25,14 +26,6 @@ export const UserEntity = tenantScoped<User>('User', 'app_user', {
   createdAt: { type: 'Date' },
   updatedAt: { type: 'Date' },
 });
-
-/** 13812345678 → 138****5678: lists and details never show a staff member's full phone. */
-export const maskPhone = (phone: string | null): string | null =>
-  phone == null
-    ? null
-    : phone.length <= 7
-      ? '*'.repeat(phone.length)
-      : `${phone.slice(0, 3)}****${phone.slice(-4)}`;
 
 export interface UserView {
   id: string;

@@ -2,4 +2,5 @@ export type { ClientPlugin, ClientResource, ClientRoute, DashboardWidget } from 
 export { AppError, badInput, conflict, type FieldIssue, forbidden, notFound } from './errors.ts';
 export { fieldIssues, type SchemaError } from './field-issues.ts';
 export { PluginHost, PluginSetupError } from './host.ts';
+export { maskId, maskPhone } from './mask.ts';
 export * from './plugin.ts';

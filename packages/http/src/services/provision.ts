@@ -2,6 +2,7 @@ import { type AuditActor, recordAudit } from '@civicgrid/audit';
 import { seedDefaultRoles } from '@civicgrid/authz';
 import { type Database, enterTenant } from '@civicgrid/db';
 import { createUser } from '@civicgrid/identity';
+import { seedFocusTags } from '@civicgrid/registry';
 import { createUnit, insertTenant, type Tenant } from '@civicgrid/tenancy';
 
 export interface TenantProvisioning {
@@ -15,7 +16,8 @@ export interface TenantProvisioning {
 
 /**
  * Creates a tenant in one transaction: the tenant row, its root unit (the district), the default roles,
- * the first tenant admin granted `tenant-admin` on the root, and the audit rows. All or nothing.
+ * the seeds' focus-group tags, the first tenant admin granted `tenant-admin` on the root, and the audit
+ * rows. All or nothing.
  */
 export async function provisionTenant(db: Database, actor: AuditActor, input: TenantProvisioning) {
   return db.withPlatform(async (ptx) => {
@@ -27,6 +29,7 @@ export async function provisionTenant(db: Database, actor: AuditActor, input: Te
       code: input.divisionCode ?? null,
     });
     const roles = await seedDefaultRoles(tx);
+    await seedFocusTags(tx);
     const admin = await createUser(tx, { ...input.admin, orgUnitId: root.id });
     await tx.query(`insert into role_grant (tenant_id, user_id, role_id, org_unit_id) values (?, ?, ?, ?)`, [
       tenant.id,

@@ -1,0 +1,377 @@
+import { orgScopeSql } from '@civicgrid/authz';
+import { countCapped } from '@civicgrid/db';
+import { badInput } from '@civicgrid/kernel';
+import {
+  CURRENT_RESIDENCE,
+  createResident,
+  getResident,
+  houseUnit,
+  idLookupHash,
+  moveIn,
+  moveOut,
+  phoneLookupHash,
+  RESIDENT_COLUMNS,
+  type ResidentInput,
+  type ResidentRow,
+  residences,
+  revealField,
+  updateResident,
+} from '@civicgrid/registry';
+import { inSubtreeOf } from '@civicgrid/tenancy';
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { inUserContext, sendList, type UserContext } from '../../context.ts';
+import { errorResponses, IdParams, listQuery, Name, Phone, pageOf, Uuid } from '../../schemas.ts';
+import { likePrefix, needPii, recordIn, unitFor } from './scope.ts';
+
+const READ = 'registry.resident.read';
+const MANAGE = 'registry.resident.manage';
+const PII = 'registry.pii.read';
+const SENSITIVE = 'registry.sensitive-group.read';
+
+const DateOnly = Type.String({ format: 'date' });
+const Gender = Type.Union([Type.Literal('male'), Type.Literal('female')]);
+const Registration = Type.Union([Type.Literal('local'), Type.Literal('floating'), Type.Literal('overseas')]);
+const Initials = Type.String({ pattern: '^[a-z]{1,20}$' });
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+const ResidentView = Type.Object({
+  id: Type.String(),
+  orgUnitId: Type.String(),
+  name: Type.String(),
+  gender: Type.String(),
+  birthDate: Type.String(),
+  idType: Type.String(),
+  idNumber: Type.String({ description: 'masked: 330782********1234' }),
+  nationality: Nullable(Type.String()),
+  phone: Nullable(Type.String({ description: 'masked: 138****5678' })),
+  registration: Type.String(),
+  householdId: Nullable(Type.String()),
+  houseId: Nullable(Type.String()),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+const ResidentDetail = Type.Intersect([
+  ResidentView,
+  Type.Object({
+    residences: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        houseId: Nullable(Type.String()),
+        orgUnitId: Type.String(),
+        movedIn: Type.String(),
+        movedOut: Nullable(Type.String()),
+      }),
+    ),
+    tags: Type.Array(
+      Type.Object({ id: Type.String(), key: Type.String(), name: Type.String(), since: Type.String() }),
+    ),
+  }),
+]);
+
+const CreateBody = Type.Object(
+  {
+    houseId: Type.Optional(Nullable(Uuid)),
+    orgUnitId: Type.Optional(Nullable(Uuid)),
+    name: Name,
+    nameInitials: Type.Optional(Nullable(Initials)),
+    idType: Type.Union([Type.Literal('resident-id'), Type.Literal('passport')]),
+    idNumber: Type.String({ minLength: 5, maxLength: 20 }),
+    gender: Type.Optional(Gender),
+    birthDate: Type.Optional(DateOnly),
+    nationality: Type.Optional(Nullable(Type.String({ pattern: '^[A-Z]{3}$' }))),
+    phone: Type.Optional(Nullable(Phone)),
+    registration: Registration,
+    movedIn: Type.Optional(DateOnly),
+  },
+  { additionalProperties: false },
+);
+const PatchBody = Type.Object(
+  {
+    name: Type.Optional(Name),
+    nameInitials: Type.Optional(Nullable(Initials)),
+    phone: Type.Optional(Nullable(Phone)),
+    registration: Type.Optional(Registration),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+const MoveInBody = Type.Object(
+  { houseId: Type.Optional(Uuid), orgUnitId: Type.Optional(Uuid), date: DateOnly },
+  { additionalProperties: false, minProperties: 2 },
+);
+const MoveOutBody = Type.Object({ date: DateOnly }, { additionalProperties: false });
+const RevealBody = Type.Object(
+  { field: Type.Union([Type.Literal('idNumber'), Type.Literal('phone')]) },
+  { additionalProperties: false },
+);
+
+const SORT = { name: 'r.name', createdAt: 'r.created_at', birthDate: 'r.birth_date' } as const;
+
+/** Loads a resident the caller may act on with `permission`; outside her scope: 404. */
+export async function residentFor(ctx: UserContext, id: string, permission: string): Promise<ResidentRow> {
+  const r = await getResident(ctx.tx, id);
+  await recordIn(ctx, 'resident', r?.orgUnitId, READ, permission);
+  return r!;
+}
+
+/** Where a resident is placed: a house (its unit follows) or a unit, inside the caller's scope. */
+async function placeFor(ctx: UserContext, to: { houseId?: string | null; orgUnitId?: string | null }) {
+  if (to.houseId) {
+    const unit = await houseUnit(ctx.tx, to.houseId);
+    if (!unit) throw badInput('houseId', 'no such house');
+    await unitFor(ctx, unit, 'registry.place.read', MANAGE, 'houseId');
+    return { houseId: to.houseId, orgUnitId: unit };
+  }
+  if (!to.orgUnitId) throw badInput('houseId', 'give the house (or the org unit) the resident lives in');
+  await unitFor(ctx, to.orgUnitId, READ, MANAGE);
+  return { houseId: null, orgUnitId: to.orgUnitId };
+}
+
+/** The detail view: the masked resident, where she has lived, and the focus groups the caller may see. */
+async function detailOf(ctx: UserContext, r: ResidentRow) {
+  const tags = await ctx.tx.query<{ id: string; key: string; name: string; since: string }>(
+    `select t.id, t.key, t.name, to_char(rt.since, 'YYYY-MM-DD') as since from resident_tag rt
+       join focus_tag t on t.tenant_id = rt.tenant_id and t.id = rt.tag_id
+      where rt.tenant_id = ? and rt.resident_id = ? and (? or not t.sensitive) order by t.key`,
+    [ctx.tx.tenantId, r.id, ctx.access.holdsAnywhere(SENSITIVE)],
+  );
+  return { ...r, residences: await residences(ctx.tx, r.id), tags };
+}
+
+export async function residentRoutes(app: FastifyInstance) {
+  const { db, pii } = app.deps;
+  const tags = ['registry'];
+  const perm = (permission: string) => ({ access: { kind: 'permission' as const, permission } });
+
+  app.get(
+    '/residents',
+    {
+      config: perm(READ),
+      schema: {
+        tags,
+        querystring: listQuery(Object.keys(SORT), {
+          under: Type.Optional(Uuid),
+          houseId: Type.Optional(Uuid),
+          q: Type.Optional(
+            Type.String({ minLength: 1, maxLength: 50, description: 'name prefix, or pinyin initials' }),
+          ),
+          idNumber: Type.Optional(
+            Type.String({ minLength: 5, maxLength: 20, description: 'the full number: exact match' }),
+          ),
+          phone: Type.Optional(Phone),
+          registration: Type.Optional(Registration),
+          tagId: Type.Optional(Uuid),
+        }),
+        response: { 200: Type.Array(ResidentView), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const q = req.query as Record<string, string | undefined>;
+      const page = pageOf(req.query as never, 'name' as keyof typeof SORT);
+      const result = await inUserContext(db, req, READ, async ({ tx, access }) => {
+        const s = orgScopeSql(access.scope(READ), tx.tenantId, 'r.org_unit_id');
+        const where = ['r.tenant_id = ?', s.sql];
+        const params: unknown[] = [tx.tenantId, ...s.params];
+        const add = (sql: string, ...values: unknown[]) => {
+          where.push(sql);
+          params.push(...values);
+        };
+        if (q.under) {
+          const sub = inSubtreeOf('u.path_key', 'tenant_id = ? and id = ?');
+          add(
+            `r.org_unit_id in (select id from org_unit u where u.tenant_id = ? and ${sub})`,
+            ...[tx.tenantId, tx.tenantId, q.under, tx.tenantId, q.under],
+          );
+        }
+        if (q.houseId) add('c.house_id = ?', q.houseId);
+        if (q.registration) add('r.registration = ?', q.registration);
+        if (q.q) add(/^[a-z]+$/.test(q.q) ? 'r.name_initials like ?' : 'r.name like ?', likePrefix(q.q));
+        if (q.idNumber) add('r.id_hash = ?', idLookupHash(tx, needPii(pii), q.idNumber));
+        if (q.phone) add('r.phone_hash = ?', phoneLookupHash(tx, needPii(pii), q.phone));
+        if (q.tagId) {
+          // Filtering by a sensitive group would reveal who is in it.
+          const [t] = await tx.query<{ sensitive: boolean }>(
+            `select sensitive from focus_tag where tenant_id = ? and id = ?`,
+            [tx.tenantId, q.tagId],
+          );
+          if (!t || (t.sensitive && !access.holdsAnywhere(SENSITIVE)))
+            throw badInput('tagId', 'no such focus group');
+          add(
+            'exists (select 1 from resident_tag rt where rt.tenant_id = r.tenant_id and rt.resident_id = r.id and rt.tag_id = ?)',
+            q.tagId,
+          );
+        }
+        const from = `resident r ${CURRENT_RESIDENCE} where ${where.join(' and ')}`;
+        const rows = await tx.query<ResidentRow>(
+          `select ${RESIDENT_COLUMNS} from ${from} order by ${SORT[page.sort]} ${page.order}, r.id limit ? offset ?`,
+          [...params, page.end - page.start, page.start],
+        );
+        return { rows, ...(await countCapped(tx, from, params)) };
+      });
+      return sendList(reply, result);
+    },
+  );
+
+  app.post(
+    '/residents',
+    {
+      config: perm(MANAGE),
+      schema: { tags, body: CreateBody, response: { 201: ResidentView, ...errorResponses } },
+    },
+    async (req, reply) => {
+      const body = req.body as ResidentInput;
+      const created = await inUserContext(db, req, MANAGE, async (ctx) => {
+        const place = await placeFor(ctx, body);
+        const id = await createResident(
+          ctx.tx,
+          needPii(pii),
+          { ...body, houseId: place.houseId },
+          place.orgUnitId,
+        );
+        const r = (await getResident(ctx.tx, id))!;
+        await ctx.audit({
+          action: 'registry.resident.create',
+          targetType: 'resident',
+          targetId: id,
+          orgUnitId: r.orgUnitId,
+          after: { name: r.name, idNumber: r.idNumber },
+        });
+        return r;
+      });
+      return reply.status(201).send(created);
+    },
+  );
+
+  app.get(
+    '/residents/:id',
+    {
+      config: perm(READ),
+      schema: { tags, params: IdParams, response: { 200: ResidentDetail, ...errorResponses } },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      return inUserContext(db, req, READ, async (ctx) => {
+        return detailOf(ctx, await residentFor(ctx, id, READ));
+      });
+    },
+  );
+
+  app.patch(
+    '/residents/:id',
+    {
+      config: perm(MANAGE),
+      schema: { tags, params: IdParams, body: PatchBody, response: { 200: ResidentView, ...errorResponses } },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const patch = req.body as Parameters<typeof updateResident>[3];
+      return inUserContext(db, req, MANAGE, async (ctx) => {
+        const before = await residentFor(ctx, id, MANAGE);
+        await updateResident(ctx.tx, needPii(pii), id, patch);
+        const after = (await getResident(ctx.tx, id))!;
+        await ctx.audit({
+          action: 'registry.resident.update',
+          targetType: 'resident',
+          targetId: id,
+          orgUnitId: after.orgUnitId,
+          before: { name: before.name, phone: before.phone, registration: before.registration },
+          after: { name: after.name, phone: after.phone, registration: after.registration },
+        });
+        return after;
+      });
+    },
+  );
+
+  app.post(
+    '/residents/:id/reveal',
+    {
+      config: perm(PII),
+      schema: {
+        tags,
+        params: IdParams,
+        body: RevealBody,
+        response: {
+          200: Type.Object({ field: Type.String(), value: Nullable(Type.String()) }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const { field } = req.body as { field: 'idNumber' | 'phone' };
+      return inUserContext(db, req, PII, async (ctx) => {
+        const r = await residentFor(ctx, id, PII);
+        const value = await revealField(ctx.tx, needPii(pii), id, field === 'idNumber' ? 'id' : 'phone');
+        // Who saw whose number, and when: the value itself never goes into the log.
+        await ctx.audit({
+          action: 'registry.pii.reveal',
+          targetType: 'resident',
+          targetId: id,
+          orgUnitId: r.orgUnitId,
+          after: { field },
+        });
+        return { field, value };
+      });
+    },
+  );
+
+  app.post(
+    '/residents/:id/move-in',
+    {
+      config: perm(MANAGE),
+      schema: {
+        tags,
+        params: IdParams,
+        body: MoveInBody,
+        response: { 200: ResidentDetail, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const body = req.body as { houseId?: string; orgUnitId?: string; date: string };
+      return inUserContext(db, req, MANAGE, async (ctx) => {
+        const before = await residentFor(ctx, id, MANAGE);
+        const place = await placeFor(ctx, body);
+        await moveIn(ctx.tx, id, place, body.date);
+        await ctx.audit({
+          action: 'registry.resident.move-in',
+          targetType: 'resident',
+          targetId: id,
+          orgUnitId: place.orgUnitId,
+          before: { orgUnitId: before.orgUnitId, houseId: before.houseId },
+          after: { ...place, date: body.date },
+        });
+        return detailOf(ctx, (await getResident(ctx.tx, id))!);
+      });
+    },
+  );
+
+  app.post(
+    '/residents/:id/move-out',
+    {
+      config: perm(MANAGE),
+      schema: {
+        tags,
+        params: IdParams,
+        body: MoveOutBody,
+        response: { 200: ResidentDetail, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const { date } = req.body as { date: string };
+      return inUserContext(db, req, MANAGE, async (ctx) => {
+        const r = await residentFor(ctx, id, MANAGE);
+        await moveOut(ctx.tx, id, date);
+        await ctx.audit({
+          action: 'registry.resident.move-out',
+          targetType: 'resident',
+          targetId: id,
+          orgUnitId: r.orgUnitId,
+          after: { date },
+        });
+        return detailOf(ctx, (await getResident(ctx.tx, id))!);
+      });
+    },
+  );
+}
