@@ -16,6 +16,7 @@ let bResidentId: string;
 let bHouseId: string;
 let bShopId: string;
 let bTagId: string;
+let bHouseholdId: string;
 
 beforeAll(async () => {
   t = await startApp();
@@ -39,6 +40,7 @@ beforeAll(async () => {
     })
   ).json().id;
   bTagId = (await adminB.get('/focus-tags')).json()[0].id;
+  bHouseholdId = (await adminB.post('/households', { headId: bResidentId })).json().id;
   // A failed run of tenant B's (a retry target) for the job centre's id routes.
   bRunId = await t.db.withTenant(b.tenantId, async (tx) => {
     const [r] = await tx.query<{ id: string }>(
@@ -66,6 +68,7 @@ const VALID_BODY: Record<string, unknown> = {
   'POST /api/v1/residents/{id}/visits': { visitedAt: '2026-01-01T00:00:00Z' },
   'PATCH /api/v1/houses/{id}': { rooms: 2 },
   'PATCH /api/v1/shops/{id}': { name: '改名' },
+  'POST /api/v1/households/{id}/members': () => ({ residentId: bResidentId }),
 };
 
 describe('cross-tenant', () => {
@@ -82,6 +85,7 @@ describe('cross-tenant', () => {
       '/api/v1/residents/': () => bResidentId,
       '/api/v1/houses/': () => bHouseId,
       '/api/v1/shops/': () => bShopId,
+      '/api/v1/households/': () => bHouseholdId,
     };
     // Module ids name installed plugins, the same for every tenant; what a tenant switches is its own
     // tenant_module row (modules.test.ts: A on, B off).

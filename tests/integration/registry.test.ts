@@ -293,3 +293,40 @@ describe('houses and shops', () => {
     expect((await worker.patch(`/houses/${houseB}`, { rooms: 2 })).statusCode).toBe(404);
   });
 });
+
+describe('households', () => {
+  it('group residents under a head, inside the caller’s scope', async () => {
+    const head = (
+      await admin.post(
+        '/residents',
+        person(makeIdCard('330782', '19600303', 71), { houseId: houseA, name: '陈一' }),
+      )
+    ).json().id;
+    const child = (
+      await admin.post(
+        '/residents',
+        person(makeIdCard('330782', '19900404', 82), { houseId: houseA, name: '陈二', phone: null }),
+      )
+    ).json().id;
+    const created = await worker.post('/households', { headId: head });
+    expect(created.statusCode).toBe(201);
+    const household = created.json().id;
+    const joined = await worker.post(`/households/${household}/members`, { residentId: child });
+    expect(joined.json().members).toEqual([
+      { id: head, name: '陈一', head: true },
+      { id: child, name: '陈二', head: false },
+    ]);
+    expect((await worker.get(`/residents/${child}`)).json().householdId).toBe(household);
+    expect((await worker.post('/households', { headId: child })).statusCode).toBe(409);
+    const outsider = (
+      await admin.post(
+        '/residents',
+        person(makeIdCard('330782', '19910505', 93), { houseId: houseB, name: '外人', phone: null }),
+      )
+    ).json().id;
+    const far = await worker.post(`/households/${household}/members`, { residentId: outsider });
+    expect(far.statusCode).toBe(400);
+    expect(far.json().details[0].field).toBe('residentId');
+    expect((await street.get(`/households/${household}`)).statusCode).toBe(200);
+  });
+});

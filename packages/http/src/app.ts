@@ -24,6 +24,7 @@ import { orgUnitRoutes } from './routes/org-units.ts';
 import { platformRoutes } from './routes/platform.ts';
 import { queueBoardRoutes } from './routes/queue-board.ts';
 import { focusRoutes } from './routes/registry/focus.ts';
+import { householdRoutes } from './routes/registry/households.ts';
 import { placeRoutes } from './routes/registry/places.ts';
 import { residentRoutes } from './routes/registry/residents.ts';
 import { roleRoutes } from './routes/roles.ts';
@@ -157,6 +158,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(jobRunRoutes);
       await api.register(residentRoutes);
       await api.register(focusRoutes);
+      await api.register(householdRoutes);
       await api.register(placeRoutes);
       await registerPluginRoutes(api, host, depsFor);
     },
