@@ -1,4 +1,4 @@
-import { makeIdCard, parseIdCard } from '@civicgrid/registry';
+import { makeIdCard, nameInitials, parseIdCard } from '@civicgrid/registry';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { as, type Client, login, startApp, type TestApp } from '../support/app.ts';
@@ -52,6 +52,16 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 describe('the resident ID number (GB 11643)', () => {
+  it('derives pinyin initials for search when none are given', () => {
+    expect(['张三丰', '欧阳娜娜', '单田芳', 'Ali Khan', '王 Li'].map(nameInitials)).toEqual([
+      'zsf',
+      'oynn',
+      'stf',
+      'ak',
+      'wl',
+    ]);
+  });
+
   it('accepts a valid number and reads its birth date and gender; refuses a wrong check digit or date', () => {
     expect(parseIdCard(ID_1)).toEqual({ birthDate: '1980-05-12', gender: 'male' });
     expect(parseIdCard(ID_2)).toEqual({ birthDate: '1945-01-01', gender: 'female' });

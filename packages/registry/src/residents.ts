@@ -1,6 +1,7 @@
 import type { Tx } from '@civicgrid/db';
 import { badInput, conflict, maskId, maskPhone, notFound } from '@civicgrid/kernel';
 import { parseIdCard } from './id-card.ts';
+import { nameInitials } from './initials.ts';
 import type { Pii, PiiField } from './pii.ts';
 
 export type IdType = 'resident-id' | 'passport';
@@ -19,7 +20,7 @@ export interface ResidentInput {
   phone?: string | null;
   registration: Registration;
   movedIn?: string;
-  /** Pinyin initials of the name (`zsf` for 张三丰), for search; the client or the import supplies them. */
+  /** Pinyin initials of the name (`zsf` for 张三丰), for search; derived from the name when not given. */
   nameInitials?: string | null;
 }
 
@@ -97,7 +98,7 @@ export async function createResident(
         residentId,
         orgUnitId,
         input.name,
-        input.nameInitials ?? null,
+        input.nameInitials ?? nameInitials(input.name),
         who.gender,
         who.birthDate,
         input.idType,
@@ -182,7 +183,8 @@ export async function updateResident(
     params.push(...values);
   };
   if (patch.name !== undefined) set('name = ?', patch.name);
-  if (patch.nameInitials !== undefined) set('name_initials = ?', patch.nameInitials);
+  if (patch.nameInitials !== undefined || patch.name !== undefined)
+    set('name_initials = ?', patch.nameInitials ?? (patch.name ? nameInitials(patch.name) : null));
   if (patch.registration !== undefined) set('registration = ?', patch.registration);
   if (patch.phone !== undefined) {
     const p = patch.phone
