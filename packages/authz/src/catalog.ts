@@ -64,4 +64,5 @@ export const REGISTRY_PERMISSIONS: PermissionDef[] = [
   p('registry.sensitive-group.read', '查看敏感重点人群（刑满释放、社区矫正）', 'See sensitive focus groups'),
   p('registry.focus-tag.manage', '管理重点人群标签', 'Manage focus-group tags'),
   p('registry.visit.create', '记录走访', 'Record visits'),
+  p('registry.data.export', '导出登记数据（留痕）', 'Export registry lists (audited)'),
 ];

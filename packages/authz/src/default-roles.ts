@@ -38,6 +38,7 @@ export const DEFAULT_ROLES: DefaultRole[] = [
       'registry.pii.read',
       'registry.sensitive-group.read',
       'registry.focus-tag.manage',
+      'registry.data.export',
     ],
   },
   {
@@ -55,6 +56,7 @@ export const DEFAULT_ROLES: DefaultRole[] = [
       ...REGISTRY_WORK,
       'registry.pii.read',
       'registry.sensitive-group.read',
+      'registry.data.export',
     ],
   },
   {

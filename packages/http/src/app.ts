@@ -160,6 +160,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(focusRoutes);
       await api.register(householdRoutes);
       await api.register(placeRoutes);
+      await api.register((await import('./routes/registry/io.ts')).residentIoRoutes);
       await registerPluginRoutes(api, host, depsFor);
     },
     { prefix: '/api/v1' },

@@ -4,3 +4,5 @@ export * from './initials.ts';
 export * from './pii.ts';
 export * from './residents.ts';
 export const registryMigrations = { source: 'registry', dir: new URL('../migrations/', import.meta.url) };
+export * from './import.ts';
+export * from './xlsx/index.ts';

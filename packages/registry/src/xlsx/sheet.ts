@@ -1,0 +1,105 @@
+import type { Readable, Writable } from 'node:stream';
+import ExcelJS from 'exceljs';
+
+/**
+ * Streaming xlsx in and out, one row at a time: the reader parses the zip entry as it arrives and the
+ * writer commits each row to the output, so neither ever holds the sheet (100 k rows stay flat in memory).
+ */
+
+/** One row of the first worksheet: its 1-based line number and its cells as trimmed text. */
+export interface SheetRow {
+  line: number;
+  cells: string[];
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** A cell as the text a person typed: dates as YYYY-MM-DD, rich text joined, formulas by their result. */
+export function cellText(v: unknown): string {
+  if (v == null) return '';
+  if (v instanceof Date) {
+    // Excel dates carry no zone; exceljs reads them as UTC midnight.
+    return `${v.getUTCFullYear()}-${pad(v.getUTCMonth() + 1)}-${pad(v.getUTCDate())}`;
+  }
+  if (typeof v === 'object') {
+    const o = v as { richText?: Array<{ text: string }>; text?: unknown; result?: unknown; error?: string };
+    if (o.richText)
+      return o.richText
+        .map((r) => r.text)
+        .join('')
+        .trim();
+    if (o.result !== undefined) return cellText(o.result);
+    if (o.text !== undefined) return cellText(o.text);
+    if (o.error) return '';
+    return '';
+  }
+  return String(v).trim();
+}
+
+/**
+ * Rows of the first worksheet of an xlsx stream. Throws `NotXlsxError` when the bytes are not a
+ * workbook (the route answers a 4xx naming the file).
+ */
+export async function* readSheet(source: Readable): AsyncGenerator<SheetRow> {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(source, {
+    sharedStrings: 'cache',
+    hyperlinks: 'ignore',
+    styles: 'cache', // needed to tell a date cell from a number
+    worksheets: 'emit',
+  });
+  let seenSheet = false;
+  try {
+    for await (const sheet of reader) {
+      if (seenSheet) {
+        // Later sheets are skipped, but their entries must still be drained for the zip to finish.
+        for await (const _ of sheet as AsyncIterable<unknown>) void _;
+        continue;
+      }
+      seenSheet = true;
+      for await (const row of sheet as AsyncIterable<ExcelJS.Row>) {
+        const values = row.values as unknown[];
+        const cells: string[] = [];
+        for (let i = 1; i < values.length; i++) cells.push(cellText(values[i]));
+        yield { line: row.number, cells };
+      }
+    }
+  } catch (err) {
+    if (err instanceof NotXlsxError) throw err;
+    throw new NotXlsxError((err as Error).message);
+  }
+  if (!seenSheet) throw new NotXlsxError('the workbook has no worksheet');
+}
+
+export class NotXlsxError extends Error {
+  constructor(detail: string) {
+    super(`not a readable xlsx workbook (${detail.slice(0, 120)})`);
+    this.name = 'NotXlsxError';
+  }
+}
+
+/** A sheet written row by row to `out`; `end()` finishes the zip (the stream then ends). */
+export interface SheetWriter {
+  add(cells: ReadonlyArray<string | number | null>): void;
+  end(): Promise<void>;
+}
+
+export function writeSheet(out: Writable, sheetName: string, headers: readonly string[]): SheetWriter {
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
+    stream: out,
+    useSharedStrings: false,
+    useStyles: true,
+  });
+  const ws = wb.addWorksheet(sheetName, { views: [{ state: 'frozen', ySplit: 1 }] });
+  ws.columns = headers.map((h) => ({ header: h, width: Math.max(10, h.length * 2 + 4) }));
+  ws.getRow(1).font = { bold: true };
+  ws.getRow(1).commit();
+  return {
+    add(cells) {
+      ws.addRow([...cells]).commit();
+    },
+    async end() {
+      ws.commit();
+      await wb.commit();
+    },
+  };
+}
