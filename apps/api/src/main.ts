@@ -71,10 +71,10 @@ const app = await createApi(db, {
 
 if (env.SEED_DEMO !== 'false') {
   const password = env.DEMO_PASSWORD || generatePassword();
-  const seeded = await seedDemo(db, password, await loadDivisionImporter(), app.deps.modules);
+  const seeded = await seedDemo(db, password, await loadDivisionImporter(), app.deps.modules, app.deps.pii!);
   if (seeded) {
     log(
-      `demo tenant "${seeded.tenant}" seeded; modules: ${seeded.modules.join(', ') || 'none'}; users: ${seeded.users.join(', ')}; platform operator: platform`,
+      `demo tenant "${seeded.tenant}" seeded; modules: ${seeded.modules.join(', ') || 'none'}; users: ${seeded.users.join(', ')}; platform operator: platform; registry: ${seeded.registry.residents} residents in ${seeded.registry.households} households, ${seeded.registry.houses} houses, ${seeded.registry.shops} shops, ${seeded.registry.tags} focus-group tags, ${seeded.registry.visits} visits`,
     );
     if (!env.DEMO_PASSWORD) log(`demo password (shown once; set DEMO_PASSWORD to choose it): ${password}`);
   }

@@ -4,7 +4,10 @@ import { type Database, enterTenant } from '@civicgrid/db';
 import type { DivisionImporter, ModuleRuntime } from '@civicgrid/http';
 import { provisionTenant, switchModule } from '@civicgrid/http';
 import { createUser, hashPassword } from '@civicgrid/identity';
+import type { Pii } from '@civicgrid/registry';
 import { createUnit, findTenantByCode } from '@civicgrid/tenancy';
+// The registry package's index does not export its demo seeding (it is not part of its API).
+import { seedRegistryDemo } from '../../../packages/registry/src/demo.ts';
 
 const SYSTEM: AuditActor = {
   kind: 'system',
@@ -20,7 +23,8 @@ export const generatePassword = () => `Cg-${randomBytes(9).toString('base64url')
 
 /**
  * Seeds, once, the demo the README promises: tenant `yiwu` (义乌市) with its real streets and
- * communities, grids under a few communities, one user per default role and the platform operator.
+ * communities, grids under a few communities, one user per default role and the platform operator,
+ * and generated registry data (houses, shops, households, residents) in the grids.
  * Returns null when the demo was already there.
  */
 export async function seedDemo(
@@ -28,6 +32,7 @@ export async function seedDemo(
   password: string,
   importer: DivisionImporter | null,
   modules: ModuleRuntime,
+  pii: Pii,
 ) {
   const existing = await db.withPlatform((tx) => findTenantByCode(tx, 'yiwu'));
   if (existing) return null;
@@ -101,8 +106,10 @@ export async function seedDemo(
       ['dept', '城管队员', 'department-staff', dept.id],
       ['inspector', '督查员', 'inspector', rootUnitId],
     ];
+    let gridWorker = '';
     for (const [username, displayName, role, unitId] of staff) {
       const u = await createUser(t, { username, displayName, password, orgUnitId: unitId });
+      if (role === 'grid-worker') gridWorker = u.id;
       await t.query(`insert into role_grant (tenant_id, user_id, role_id, org_unit_id) values (?, ?, ?, ?)`, [
         tenant.id,
         u.id,
@@ -110,6 +117,11 @@ export async function seedDemo(
         unitId,
       ]);
     }
+    // The grid worker has visited some of her own grid's elderly residents living alone.
+    const registry = await seedRegistryDemo(t, pii, {
+      grids,
+      visitor: { userId: gridWorker, gridId: grids[0]! },
+    });
     // The demo shows every installed module switched on (dependencies come first in the host's order).
     for (const plugin of modules.host.plugins)
       await switchModule(t, modules, SYSTEM, plugin.id, { enabled: true });
@@ -119,6 +131,7 @@ export async function seedDemo(
       modules: modules.host.plugins.map((p) => p.id),
       users: ['admin', ...staff.map((s) => s[0])],
       importedDivision: importer != null,
+      registry,
     };
   });
 }

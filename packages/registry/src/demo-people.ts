@@ -56,41 +56,15 @@ const SHARED_CHARS = '小x 晓x 春c 金j 子z 一y 天t 嘉j 永y 海h'
   .map((s) => [s.slice(0, 1), s.slice(1)] as const);
 
 /** Yiwu (330782) mostly, then the rest of Jinhua and Zhejiang: people registered here (户籍). */
-const LOCAL_DIVISIONS = [
-  '330782',
-  '330782',
-  '330782',
-  '330782',
-  '330782',
-  '330782',
-  '330782',
-  '330782',
-  '330702',
-  '330703',
-  '330723',
-  '330726',
-  '330783',
-  '330784',
-  '330106',
-  '330302',
-];
+const LOCAL_DIVISIONS =
+  '330782 330782 330782 330782 330782 330782 330782 330782 330702 330703 330723 330726 330783 330784 330106 330302'.split(
+    ' ',
+  );
 /** Where Yiwu's floating population (流动人口) comes from: Jiangxi, Anhui, Henan, Guizhou, Sichuan, Hunan, Yunnan. */
-const FLOATING_DIVISIONS = [
-  '361127',
-  '362329',
-  '360102',
-  '341221',
-  '340121',
-  '411523',
-  '412726',
-  '522121',
-  '520221',
-  '511623',
-  '510722',
-  '430524',
-  '532621',
-  '450821',
-];
+const FLOATING_DIVISIONS =
+  '361127 362329 360102 341221 340121 411523 412726 522121 520221 511623 510722 430524 532621 450821'.split(
+    ' ',
+  );
 
 /** Yiwu's foreign merchants: nationality (ISO 3166 alpha-3), given names, family names. */
 const FOREIGNERS: ReadonlyArray<{ nationality: string; male: string[]; female: string[]; family: string[] }> =
@@ -117,7 +91,7 @@ const FOREIGNERS: ReadonlyArray<{ nationality: string; male: string[]; female: s
       nationality: 'YEM',
       male: ['Abdullah', 'Saleh', 'Khaled'],
       female: ['Amal', 'Huda'],
-      family: ['Al-Ahmadi', 'Saeed', 'Nasser'],
+      family: ['Ahmadi', 'Saeed', 'Nasser'],
     },
     {
       nationality: 'KOR',
@@ -127,39 +101,10 @@ const FOREIGNERS: ReadonlyArray<{ nationality: string; male: string[]; female: s
     },
   ];
 
-const PHONE_PREFIXES = [
-  '130',
-  '131',
-  '132',
-  '133',
-  '135',
-  '136',
-  '137',
-  '138',
-  '139',
-  '150',
-  '151',
-  '152',
-  '153',
-  '155',
-  '156',
-  '157',
-  '158',
-  '159',
-  '166',
-  '173',
-  '177',
-  '180',
-  '181',
-  '182',
-  '183',
-  '185',
-  '186',
-  '187',
-  '188',
-  '189',
-  '199',
-];
+const PHONE_PREFIXES = (
+  '130 131 132 133 135 136 137 138 139 150 151 152 153 155 156 157 158 159 166 173 177 180 181 182 183 185 ' +
+  '186 187 188 189 199'
+).split(' ');
 
 export interface DemoPerson {
   name: string;
@@ -344,6 +289,8 @@ export function generateHouseholds(count: number, seed = 1): DemoHousehold[] {
 export type HouseUse = 'own-occupied' | 'rented' | 'shop' | 'vacant';
 
 export interface DemoHouse {
+  /** Which building of the compound (1…), 0 for a shop-front on a street. */
+  building: number;
   address: string;
   floor: number;
   area: number;
@@ -378,6 +325,7 @@ export function generateHouses(
           const area = Math.round((60 + rng() * 80) * 100) / 100;
           const rooms = use === 'rented' ? (rng() < 0.3 ? between(rng, 4, 8) : between(rng, 1, 3)) : null;
           out.push({
+            building: b,
             address: `${compound}${b}幢${unit}单元${floor}${pad(flat)}室`,
             floor,
             area,
@@ -443,6 +391,7 @@ export function generateShops(street: string, count: number, seed = 1): DemoShop
       licenceNo,
       businessStreet: street,
       house: {
+        building: 0,
         address: `${street}${2 * i + 1}号`,
         floor: 1,
         area: Math.round((20 + rng() * 60) * 100) / 100,
