@@ -269,15 +269,22 @@ class PeopleMaker {
   }
 }
 
-/** `count` unrelated people, unique ID numbers, about 72 % local, 25 % floating, 3 % foreign. */
-export function generatePeople(count: number, seed = 1): DemoPerson[] {
+/**
+ * An endless stream of unrelated people with unique ID numbers (about 72 % local, 25 % floating, 3 %
+ * foreign), for loads too big to hold in memory at once (the 2 M-resident lookup bench).
+ */
+export function* peopleStream(seed = 1): Generator<DemoPerson, never> {
   const maker = new PeopleMaker(seededRandom(seed));
-  const out: DemoPerson[] = [];
-  for (let i = 0; i < count; i++) {
+  for (;;) {
     const g = maker.rng() < 0.51 ? 'male' : 'female';
-    out.push(maker.person(maker.kind(), g, maker.age()));
+    yield maker.person(maker.kind(), g, maker.age());
   }
-  return out;
+}
+
+/** The first `count` people of `peopleStream(seed)`. */
+export function generatePeople(count: number, seed = 1): DemoPerson[] {
+  const stream = peopleStream(seed);
+  return Array.from({ length: count }, () => stream.next().value);
 }
 
 /** `count` households (families, people living alone, shared rentals), ID numbers unique across all. */
