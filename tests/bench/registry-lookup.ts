@@ -78,7 +78,11 @@ function latency(xs: number[]): Latency {
 const hex = (b: Buffer) => `\\\\x${b.toString('hex')}`;
 const cell = (v: string | null) => (v == null ? '\\N' : v);
 
-export async function benchIdLookup(opts: IdLookupOptions = {}): Promise<IdLookupReport> {
+/** `opts` may be just the log function (how `pnpm bench registry` calls it). */
+export async function benchIdLookup(
+  optsOrLog: IdLookupOptions | ((msg: string) => void) = {},
+): Promise<IdLookupReport> {
+  const opts = typeof optsOrLog === 'function' ? { log: optsOrLog } : optsOrLog;
   const log = opts.log ?? ((m: string) => console.error(`[registry-lookup] ${m}`));
   const total = opts.residents ?? Number(process.env.BENCH_RESIDENTS ?? 2_000_000);
   const lookups = opts.lookups ?? Number(process.env.BENCH_LOOKUPS ?? 2000);
