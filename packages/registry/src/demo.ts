@@ -62,21 +62,19 @@ const VISIT_NOTES = [
 const CHUNK = 1000;
 const REFERENCE_YEAR = 2025;
 
-/** Inserts rows column-wise: `insert … select ?, * from unnest(?::type[], …)`, CHUNK rows a statement. */
-async function insertColumns(
-  tx: Tx,
-  table: string,
-  columns: Array<[name: string, type: string]>,
-  rows: unknown[][],
-) {
-  const cols = columns.map(([n]) => n).join(', ');
-  const arrays = columns.map(([, t]) => `?::${t}[]`).join(', ');
+/**
+ * Inserts rows column-wise: `insert … select ?, * from unnest(?::type[], …)`, CHUNK rows a statement.
+ * `columns` reads like a table definition: `id uuid, name text, …`.
+ */
+async function insertColumns(tx: Tx, table: string, columns: string, rows: unknown[][]) {
+  const cols = columns.split(',').map((c) => c.trim().split(' ') as [string, string]);
+  const arrays = cols.map(([, t]) => `?::${t}[]`).join(', ');
   for (let i = 0; i < rows.length; i += CHUNK) {
     const chunk = rows.slice(i, i + CHUNK);
-    await tx.query(`insert into ${table} (tenant_id, ${cols}) select ?::uuid, * from unnest(${arrays})`, [
-      tx.tenantId,
-      ...columns.map((_, c) => chunk.map((r) => r[c] ?? null)),
-    ]);
+    await tx.query(
+      `insert into ${table} (tenant_id, ${cols.map(([n]) => n).join(', ')}) select ?::uuid, * from unnest(${arrays})`,
+      [tx.tenantId, ...cols.map((_, c) => chunk.map((r) => r[c] ?? null))],
+    );
   }
 }
 
@@ -217,52 +215,14 @@ export async function seedRegistryDemo(
   await insertColumns(
     tx,
     'house',
-    [
-      ['id', 'uuid'],
-      ['org_unit_id', 'uuid'],
-      ['address', 'text'],
-      ['floor', 'int'],
-      ['area', 'numeric'],
-      ['use', 'text'],
-      ['rooms', 'int'],
-      ['occupancy_cap', 'int'],
-      ['escape_window', 'bool'],
-      ['ebike_charging', 'bool'],
-    ],
+    'id uuid, org_unit_id uuid, address text, floor int, area numeric, use text, rooms int, occupancy_cap int, escape_window bool, ebike_charging bool',
     houses,
   );
-  await insertColumns(
-    tx,
-    'household',
-    [
-      ['id', 'uuid'],
-      ['org_unit_id', 'uuid'],
-      ['house_id', 'uuid'],
-    ],
-    households,
-  );
+  await insertColumns(tx, 'household', 'id uuid, org_unit_id uuid, house_id uuid', households);
   await insertColumns(
     tx,
     'resident',
-    [
-      ['id', 'uuid'],
-      ['org_unit_id', 'uuid'],
-      ['name', 'text'],
-      ['name_initials', 'text'],
-      ['gender', 'text'],
-      ['birth_date', 'date'],
-      ['id_type', 'text'],
-      ['id_cipher', 'bytea'],
-      ['id_hash', 'bytea'],
-      ['id_masked', 'text'],
-      ['nationality', 'text'],
-      ['phone_cipher', 'bytea'],
-      ['phone_hash', 'bytea'],
-      ['phone_masked', 'text'],
-      ['pii_key', 'text'],
-      ['registration', 'text'],
-      ['household_id', 'uuid'],
-    ],
+    'id uuid, org_unit_id uuid, name text, name_initials text, gender text, birth_date date, id_type text, id_cipher bytea, id_hash bytea, id_masked text, nationality text, phone_cipher bytea, phone_hash bytea, phone_masked text, pii_key text, registration text, household_id uuid',
     residents,
   );
   // The head exists only now (household ↔ resident reference each other).
@@ -284,13 +244,7 @@ export async function seedRegistryDemo(
   await insertColumns(
     tx,
     'residence',
-    [
-      ['resident_id', 'uuid'],
-      ['house_id', 'uuid'],
-      ['org_unit_id', 'uuid'],
-      ['moved_in', 'date'],
-      ['moved_out', 'date'],
-    ],
+    'resident_id uuid, house_id uuid, org_unit_id uuid, moved_in date, moved_out date',
     residence,
   );
 
@@ -314,14 +268,7 @@ export async function seedRegistryDemo(
   await insertColumns(
     tx,
     'shop',
-    [
-      ['house_id', 'uuid'],
-      ['org_unit_id', 'uuid'],
-      ['name', 'text'],
-      ['licence_no', 'text'],
-      ['operator_id', 'uuid'],
-      ['business_street', 'text'],
-    ],
+    'house_id uuid, org_unit_id uuid, name text, licence_no text, operator_id uuid, business_street text',
     shops,
   );
 
@@ -372,16 +319,7 @@ async function tagAndVisit(
     tag(men.splice(Math.floor(rng() * men.length), 1)[0]!, 'released-prisoner');
     if (men.length > 0) tag(men.splice(Math.floor(rng() * men.length), 1)[0]!, 'community-correction');
   }
-  await insertColumns(
-    tx,
-    'resident_tag',
-    [
-      ['resident_id', 'uuid'],
-      ['tag_id', 'uuid'],
-      ['since', 'date'],
-    ],
-    rows,
-  );
+  await insertColumns(tx, 'resident_tag', 'resident_id uuid, tag_id uuid, since date', rows);
 
   // Recent visits to the visitor's own elderly-alone residents (some are due, some are not).
   let visits = 0;
