@@ -321,7 +321,7 @@ async function tagAndVisit(
   }
   await insertColumns(tx, 'resident_tag', 'resident_id uuid, tag_id uuid, since date', rows);
 
-  // Recent visits to the visitor's own elderly-alone residents (some are due, some are not).
+  // Recent visits in the visitor's own grid (some residents are due again, some are not).
   let visits = 0;
   if (visitor) {
     const [grid] = await tx.query<{ path: string }>(
@@ -337,7 +337,11 @@ async function tagAndVisit(
         ])
       ).map((u) => u.id),
     );
-    const visited = elderlyAlone.filter((p) => inGrid.has(p.unit) && rng() < 0.6);
+    // Most of her elderly living alone (due weekly), and a dozen renters checked on (monthly).
+    const visited = [
+      ...elderlyAlone.filter((p) => inGrid.has(p.unit) && rng() < 0.8),
+      ...placed.filter((p) => inGrid.has(p.unit) && p.rented && !p.alone).slice(0, 12),
+    ];
     for (const [i, p] of visited.entries())
       await tx.query(
         `insert into visit (tenant_id, resident_id, visitor_id, org_unit_id, visited_at, note, photo_ref)
