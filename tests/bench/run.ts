@@ -4,6 +4,7 @@
  *
  *   pnpm bench core      the scoped user list: real API vs bare Fastify + pg, then the division numbers
  *   pnpm bench jobs      job throughput (tenant wrapper vs bare BullMQ) and schedule latency, on Redis and PostgreSQL
+ *   pnpm bench registry  resident xlsx import (rows/s, peak memory; BENCH_IMPORT_ROWS, 100,000) and exact ID lookup
  *
  * Environment: BENCH_DURATION (s, default 15), BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (50),
  * BENCH_USERS (1,000,000), BENCH_DATABASE_URL (server for the throw-away database; default the local
@@ -16,7 +17,10 @@ import { join } from 'node:path';
 import { type CoreReport, planShape } from './core-api.ts';
 import type { JobsReport } from './jobs.ts';
 import { formatJobs } from './jobs-report.ts';
+import { type benchRegistry, formatRegistry } from './registry-import.ts';
 import { flatten, table } from './report.ts';
+
+type RegistryReport = Awaited<ReturnType<typeof benchRegistry>>;
 
 type Log = (msg: string) => void;
 
@@ -36,6 +40,12 @@ const BENCHES: Record<string, Bench> = {
     describe: 'job throughput (tenant wrapper vs bare BullMQ) and schedule latency, on Redis and PostgreSQL',
     run: async (log) => (await import('./jobs.ts')).benchJobs(log),
     format: (r) => formatJobs(r as JobsReport),
+  },
+  registry: {
+    describe:
+      'resident xlsx import (100 k rows: rows/s, peak memory) + exact ID lookup (tests/bench/registry-lookup.ts)',
+    run: async (log) => (await import('./registry-import.ts')).benchRegistry(log),
+    format: (r) => formatRegistry(r as RegistryReport),
   },
 };
 

@@ -40,6 +40,8 @@ export interface ImportSummary {
 
 export interface ImportOptions {
   pii: Pii;
+  /** The tenant the rows go to (values are sealed for it before its transaction opens). */
+  tenantId: string;
   /** Runs `fn` in one tenant transaction: a batch's writes commit together. */
   inTransaction: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
   /** A condition on `h.org_unit_id`: the houses rows may name (the caller's scope). Default: all. */
@@ -55,7 +57,7 @@ export interface ImportOptions {
 
 interface Pending {
   outcome: RowOutcome;
-  parsed?: ParsedResident & { identity: ReturnType<typeof checkIdentity> };
+  parsed?: ParsedResident & { sealed: Sealed };
 }
 
 /** `checkIdentity`'s English reasons, said in the template's language. */
@@ -75,13 +77,13 @@ export async function importResidents(source: Readable, opts: ImportOptions): Pr
   const seen = new Map<string, number>(); // keyed hash (base64) → the line that registered it
   let cols: ColumnMap | null = null;
   let batch: Pending[] = [];
+  // One batch is written while the next is read and checked: Node's work (unzip, parse, checksum,
+  // AES) overlaps PostgreSQL's. Never more than one in flight, so batches commit in file order.
+  let writing: Promise<void> | null = null;
 
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const current = batch;
-    batch = [];
-    await opts.inTransaction((tx) => writeBatch(tx, current, seen, opts));
-    for (const p of current) {
+  const write = async (rows: Pending[]) => {
+    await opts.inTransaction((tx) => writeBatch(tx, rows, seen, opts));
+    for (const p of rows) {
       const o = p.outcome;
       summary.rows++;
       if (o.status === 'imported') summary.imported++;
@@ -91,26 +93,43 @@ export async function importResidents(source: Readable, opts: ImportOptions): Pr
     }
     opts.onProgress?.(summary.rows);
   };
+  const flush = async () => {
+    if (writing) await writing;
+    writing = null;
+    if (batch.length === 0) return;
+    const current = batch;
+    batch = [];
+    writing = write(current);
+    // Its failure surfaces at the next flush; until then it must not count as unhandled.
+    writing.catch(() => {});
+  };
 
-  for await (const row of readSheet(source)) {
-    if (!cols) {
-      const mapped = mapHeaders(row.cells);
-      if ('error' in mapped) throw badInput('file', `第${row.line}行不是居民导入模板的表头：${mapped.error}`);
-      cols = mapped;
-      await opts.onHeader?.(row.cells);
-      continue;
+  try {
+    for await (const row of readSheet(source)) {
+      if (!cols) {
+        const mapped = mapHeaders(row.cells);
+        if ('error' in mapped)
+          throw badInput('file', `第${row.line}行不是居民导入模板的表头：${mapped.error}`);
+        cols = mapped;
+        await opts.onHeader?.(row.cells);
+        continue;
+      }
+      if (row.cells.every((c) => c === '')) continue;
+      batch.push(validate(row.line, row.cells, cols, opts));
+      if (batch.length >= batchSize) await flush();
     }
-    if (row.cells.every((c) => c === '')) continue;
-    batch.push(validate(row.line, row.cells, cols));
-    if (batch.length >= batchSize) await flush();
+    if (!cols) throw badInput('file', '表格是空的：第一行应为居民导入模板的表头');
+    await flush();
+    await flush();
+  } finally {
+    // A failed read must not leave a write running behind the caller's back.
+    if (writing) await (writing as Promise<void>).catch(() => {});
   }
-  if (!cols) throw badInput('file', '表格是空的：第一行应为居民导入模板的表头');
-  await flush();
   return summary;
 }
 
 /** The checks that need no database: template values, then the ID number (GB 11643 checksum). */
-function validate(line: number, cells: string[], cols: ColumnMap): Pending {
+function validate(line: number, cells: string[], cols: ColumnMap, opts: ImportOptions): Pending {
   const outcome: RowOutcome = { line, cells, status: 'failed', reason: null };
   const parsed = parseResidentRow(cells, cols);
   if ('reason' in parsed) {
@@ -118,7 +137,8 @@ function validate(line: number, cells: string[], cols: ColumnMap): Pending {
     return { outcome };
   }
   try {
-    return { outcome, parsed: { ...parsed, identity: checkIdentity(parsed.input) } };
+    const identity = checkIdentity(parsed.input);
+    return { outcome, parsed: { ...parsed, sealed: seal(opts, parsed.input, identity) } };
   } catch (err) {
     if (!(err instanceof AppError) || !err.details?.[0]) throw err;
     const { field, reason } = err.details[0];
@@ -156,14 +176,14 @@ async function housesOf(tx: Tx, rows: Pending[], scope: ImportOptions['houseScop
 
 /** Writes one batch: resolves houses, drops duplicates, inserts the rest in one statement. */
 async function writeBatch(tx: Tx, rows: Pending[], seen: Map<string, number>, opts: ImportOptions) {
-  const { pii } = opts;
-  const tenantId = tx.tenantId!;
+  if (tx.tenantId !== opts.tenantId)
+    throw new Error('importResidents: the transaction is for another tenant');
   const houses = await housesOf(tx, rows, opts.houseScope);
-  const records: Array<Record<string, unknown>> = [];
+  const records: Array<Sealed & { id: string; unit: string; house: string }> = [];
   const byResident = new Map<string, Pending>();
   for (const p of rows) {
     if (!p.parsed) continue;
-    const { house, identity, input } = p.parsed;
+    const { house, sealed } = p.parsed;
     const h = 'id' in house ? houses.byId.get(house.id) : houses.byAddress.get(house.address);
     if (!h || h === 'ambiguous') {
       p.outcome.reason = !h
@@ -173,29 +193,26 @@ async function writeBatch(tx: Tx, rows: Pending[], seen: Map<string, number>, op
         : '房屋地址：有多套房屋是这个地址，请填写房屋编号';
       continue;
     }
-    const hash = pii.hash(tenantId, 'id', identity.idNumber);
-    const key = hash.toString('base64');
-    const earlier = seen.get(key);
+    const earlier = seen.get(sealed.id_h);
     if (earlier !== undefined) {
       p.outcome.status = 'duplicate';
       p.outcome.reason = `重复：与第${earlier}行是同一人（证件号码相同）`;
       continue;
     }
-    seen.set(key, p.outcome.line);
+    seen.set(sealed.id_h, p.outcome.line);
     const id = crypto.randomUUID();
     byResident.set(id, p);
-    records.push(recordOf(tenantId, pii, id, h, input, identity, hash));
+    records.push({ ...sealed, id, unit: h.unit, house: h.id });
   }
   if (records.length === 0) return;
   const inserted = await tx.query<{ id: string }>(BULK_INSERT, [
     JSON.stringify(records),
-    tenantId,
-    pii.keyId,
-    tenantId,
+    opts.tenantId,
+    opts.pii.keyId,
+    opts.tenantId,
   ]);
   for (const { id } of inserted) {
-    const p = byResident.get(id)!;
-    p.outcome.status = 'imported';
+    byResident.get(id)!.outcome.status = 'imported';
     byResident.delete(id);
   }
   // The rest hit the (tenant_id, id_hash) key: registered before this file (or by a concurrent import).
@@ -205,29 +222,20 @@ async function writeBatch(tx: Tx, rows: Pending[], seen: Map<string, number>, op
   }
 }
 
-const b64 = (b: Buffer | null) => (b ? b.toString('base64') : null);
+const b64 = (b: Buffer) => b.toString('base64');
 
-function recordOf(
-  tenantId: string,
-  pii: Pii,
-  id: string,
-  house: HouseRow,
-  input: ResidentInput,
-  who: ReturnType<typeof checkIdentity>,
-  idHash: Buffer,
-) {
+/** A row's columns as the resident table stores them: ID number and phone sealed, hashed and masked. */
+function seal(opts: ImportOptions, input: ResidentInput, who: ReturnType<typeof checkIdentity>) {
+  const { pii, tenantId } = opts;
   const phone = input.phone ?? null;
   return {
-    id,
-    unit: house.unit,
-    house: house.id,
     name: input.name,
     initials: input.nameInitials ?? null,
     gender: who.gender,
     birth: who.birthDate,
     id_type: input.idType,
     id_c: b64(pii.encrypt(tenantId, 'id', who.idNumber)),
-    id_h: b64(idHash),
+    id_h: b64(pii.hash(tenantId, 'id', who.idNumber)),
     id_m: maskId(who.idNumber),
     nat: input.nationality ?? null,
     ph_c: phone ? b64(pii.encrypt(tenantId, 'phone', phone)) : null,
@@ -237,6 +245,7 @@ function recordOf(
     moved_in: input.movedIn ?? null,
   };
 }
+type Sealed = ReturnType<typeof seal>;
 
 /**
  * Residents and their residences in one statement. A person already registered hits the unique key

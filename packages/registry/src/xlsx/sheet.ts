@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJSTypes from 'exceljs';
+import { ExcelJS } from './exceljs.ts';
 
 /**
  * Streaming xlsx in and out, one row at a time: the reader parses the zip entry as it arrives and the
@@ -56,7 +57,7 @@ export async function* readSheet(source: Readable): AsyncGenerator<SheetRow> {
         continue;
       }
       seenSheet = true;
-      for await (const row of sheet as AsyncIterable<ExcelJS.Row>) {
+      for await (const row of sheet as AsyncIterable<ExcelJSTypes.Row>) {
         const values = row.values as unknown[];
         const cells: string[] = [];
         for (let i = 1; i < values.length; i++) cells.push(cellText(values[i]));

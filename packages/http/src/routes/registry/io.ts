@@ -187,6 +187,7 @@ export async function residentIoRoutes(app: FastifyInstance) {
         (req.body as Readable).on('error', (e) => source.destroy(e));
         const summary = await importResidents(source, {
           pii: keys,
+          tenantId: who.tenantId,
           // Each batch in its own tenant transaction: a 100 k file commits as it goes, not all at the end.
           inTransaction: (fn) => db.withTenant(who.tenantId, fn),
           houseScope: orgScopeSql(who.scope, who.tenantId, 'h.org_unit_id'),
