@@ -39,9 +39,20 @@ export function cellText(v: unknown): string {
 
 /**
  * Rows of the first worksheet of an xlsx stream. Throws `NotXlsxError` when the bytes are not a
- * workbook (the route answers a 4xx naming the file).
+ * workbook (the route answers a 4xx naming the file); an error of `source` itself (upload too large,
+ * client gone) is thrown as it is.
  */
 export async function* readSheet(source: Readable): AsyncGenerator<SheetRow> {
+  // exceljs pipes `source` into its unzipper, and pipe() does not pass errors on: without this race a
+  // failing upload would leave the reader waiting for bytes forever.
+  let fail: (err: Error) => void = () => {};
+  const failed = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  failed.catch(() => {});
+  source.once('error', (err) => fail(new SourceError(err)));
+  const next = <T>(it: AsyncIterator<T>) => Promise.race([it.next(), failed]);
+
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(source, {
     sharedStrings: 'cache',
     hyperlinks: 'ignore',
@@ -50,25 +61,33 @@ export async function* readSheet(source: Readable): AsyncGenerator<SheetRow> {
   });
   let seenSheet = false;
   try {
-    for await (const sheet of reader) {
-      if (seenSheet) {
-        // Later sheets are skipped, but their entries must still be drained for the zip to finish.
-        for await (const _ of sheet as AsyncIterable<unknown>) void _;
-        continue;
-      }
-      seenSheet = true;
-      for await (const row of sheet as AsyncIterable<ExcelJSTypes.Row>) {
-        const values = row.values as unknown[];
+    const sheets = (reader as unknown as AsyncIterable<AsyncIterable<ExcelJSTypes.Row>>)[
+      Symbol.asyncIterator
+    ]();
+    for (let s = await next(sheets); !s.done; s = await next(sheets)) {
+      const rows = s.value[Symbol.asyncIterator]();
+      // Later sheets are skipped, but their entries must still be drained for the zip to finish.
+      for (let r = await next(rows); !r.done; r = await next(rows)) {
+        if (seenSheet) continue;
+        const values = r.value.values as unknown[];
         const cells: string[] = [];
         for (let i = 1; i < values.length; i++) cells.push(cellText(values[i]));
-        yield { line: row.number, cells };
+        yield { line: r.value.number, cells };
       }
+      seenSheet = true;
     }
   } catch (err) {
+    if (err instanceof SourceError) throw err.cause;
     if (err instanceof NotXlsxError) throw err;
     throw new NotXlsxError((err as Error).message);
   }
   if (!seenSheet) throw new NotXlsxError('the workbook has no worksheet');
+}
+
+class SourceError extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
+  }
 }
 
 export class NotXlsxError extends Error {
