@@ -21,8 +21,10 @@ import { createUser } from '@civicgrid/identity';
 import { maskId, maskPhone } from '@civicgrid/kernel';
 import {
   CURRENT_RESIDENCE,
+  type DemoPerson,
   generatePiiSecrets,
   idLookupHash,
+  peopleStream,
   piiFromEnv,
   RESIDENT_COLUMNS,
 } from '@civicgrid/registry';
@@ -31,7 +33,6 @@ import { createTestDatabase } from '@civicgrid/testing';
 import pg from 'pg';
 import { openCoreDatabase } from '../../apps/api/src/app.ts';
 import { appendOnlyTables, coreMigrations } from '../../apps/api/src/platform.ts';
-import { type DemoPerson, peopleStream } from '../../packages/registry/src/demo-people.ts';
 
 export interface IdLookupOptions {
   log?: (msg: string) => void;

@@ -1,13 +1,16 @@
-import { checkIdentity, nameInitials, parseIdCard } from '@civicgrid/registry';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RegistryDemoCounts, seedRegistryDemo } from '../../packages/registry/src/demo.ts';
 import {
+  checkIdentity,
   generateHouseholds,
   generateHouses,
   generatePeople,
   generateShops,
+  nameInitials,
+  parseIdCard,
+  type RegistryDemoCounts,
+  seedRegistryDemo,
   unifiedCreditCode,
-} from '../../packages/registry/src/demo-people.ts';
+} from '@civicgrid/registry';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { as, type Client, login, startApp, type TestApp, testPii } from '../support/app.ts';
 import { buildCity, type CityFixture } from '../support/fixture.ts';
 

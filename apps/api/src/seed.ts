@@ -4,10 +4,9 @@ import { type Database, enterTenant } from '@civicgrid/db';
 import type { DivisionImporter, ModuleRuntime } from '@civicgrid/http';
 import { provisionTenant, switchModule } from '@civicgrid/http';
 import { createUser, hashPassword } from '@civicgrid/identity';
-import type { Pii } from '@civicgrid/registry';
-import { createUnit, findTenantByCode } from '@civicgrid/tenancy';
 // The registry package's index does not export its demo seeding (it is not part of its API).
-import { seedRegistryDemo } from '../../../packages/registry/src/demo.ts';
+import { type Pii, seedRegistryDemo } from '@civicgrid/registry';
+import { createUnit, findTenantByCode } from '@civicgrid/tenancy';
 
 const SYSTEM: AuditActor = {
   kind: 'system',

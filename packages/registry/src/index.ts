@@ -1,3 +1,5 @@
+export * from './demo.ts';
+export * from './demo-people.ts';
 export * from './focus.ts';
 export * from './id-card.ts';
 export * from './initials.ts';
