@@ -45,13 +45,20 @@ export function cellText(v: unknown): string {
 export async function* readSheet(source: Readable): AsyncGenerator<SheetRow> {
   // exceljs pipes `source` into its unzipper, and pipe() does not pass errors on: without this race a
   // failing upload would leave the reader waiting for bytes forever.
-  let fail: (err: Error) => void = () => {};
-  const failed = new Promise<never>((_, reject) => {
-    fail = reject;
+  // (One promise per step: racing every step against one long-lived promise would pile a reaction
+  // per row onto it, which is a leak of its own.)
+  let sourceError: SourceError | null = null;
+  let interrupt: ((err: Error) => void) | null = null;
+  source.once('error', (err) => {
+    sourceError = new SourceError(err);
+    interrupt?.(sourceError);
   });
-  failed.catch(() => {});
-  source.once('error', (err) => fail(new SourceError(err)));
-  const next = <T>(it: AsyncIterator<T>) => Promise.race([it.next(), failed]);
+  const next = <T>(it: AsyncIterator<T>) =>
+    new Promise<IteratorResult<T>>((resolve, reject) => {
+      if (sourceError) return reject(sourceError);
+      interrupt = reject;
+      it.next().then(resolve, reject);
+    });
 
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(source, {
     sharedStrings: 'cache',
