@@ -19,6 +19,8 @@ import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '@civicgrid/db';
 import {
+  generateHouses,
+  generatePeople,
   generatePiiSecrets,
   importResidents,
   piiFromEnv,
@@ -28,7 +30,6 @@ import {
 } from '@civicgrid/registry';
 import { createBareTenant, createTestDatabase } from '@civicgrid/testing';
 import { appendOnlyTables, coreEntities, coreMigrations } from '../../apps/api/src/platform.ts';
-import { generateHouses, generatePeople } from '../../packages/registry/src/demo-people.ts';
 import { flatten, table } from './report.ts';
 
 type Log = (msg: string) => void;
