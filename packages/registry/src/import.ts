@@ -44,8 +44,11 @@ export interface ImportOptions {
   tenantId: string;
   /** Runs `fn` in one tenant transaction: a batch's writes commit together. */
   inTransaction: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
-  /** A condition on `h.org_unit_id`: the houses rows may name (the caller's scope). Default: all. */
-  houseScope?: { sql: string; params: unknown[] };
+  /**
+   * The caller's scope as a condition on an org-unit column (`orgScopeSql` bound to a scope): only
+   * places inside it may be named or written. Default: the whole tenant.
+   */
+  scope?: (column: string) => { sql: string; params: unknown[] };
   batchSize?: number;
   /** Called after each batch with the data rows done so far. */
   onProgress?: (rowsDone: number) => void;
@@ -154,7 +157,7 @@ interface HouseRow {
 }
 
 /** The batch's houses in one query, by id and by exact address, inside the caller's scope. */
-async function housesOf(tx: Tx, rows: Pending[], scope: ImportOptions['houseScope']) {
+async function housesOf(tx: Tx, rows: Pending[], scope: ImportOptions['scope']) {
   const ids = new Set<string>();
   const addresses = new Set<string>();
   for (const p of rows) {
@@ -162,7 +165,7 @@ async function housesOf(tx: Tx, rows: Pending[], scope: ImportOptions['houseScop
     if (h && 'id' in h) ids.add(h.id);
     else if (h) addresses.add(h.address);
   }
-  const s = scope ?? { sql: 'true', params: [] };
+  const s = scope?.('h.org_unit_id') ?? { sql: 'true', params: [] };
   const found = await tx.query<HouseRow>(
     `select h.id, h.address, h.org_unit_id as unit from house h
       where h.tenant_id = ? and (h.id = any(?::uuid[]) or h.address = any(?::text[])) and ${s.sql}`,
@@ -178,7 +181,7 @@ async function housesOf(tx: Tx, rows: Pending[], scope: ImportOptions['houseScop
 async function writeBatch(tx: Tx, rows: Pending[], seen: Map<string, number>, opts: ImportOptions) {
   if (tx.tenantId !== opts.tenantId)
     throw new Error('importResidents: the transaction is for another tenant');
-  const houses = await housesOf(tx, rows, opts.houseScope);
+  const houses = await housesOf(tx, rows, opts.scope);
   const records: Array<Sealed & { id: string; unit: string; house: string }> = [];
   const byResident = new Map<string, Pending>();
   for (const p of rows) {

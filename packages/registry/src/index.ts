@@ -7,4 +7,5 @@ export * from './pii.ts';
 export * from './residents.ts';
 export const registryMigrations = { source: 'registry', dir: new URL('../migrations/', import.meta.url) };
 export * from './import.ts';
+export * from './import-kinds.ts';
 export * from './xlsx/index.ts';

@@ -190,7 +190,7 @@ export async function residentIoRoutes(app: FastifyInstance) {
           tenantId: who.tenantId,
           // Each batch in its own tenant transaction: a 100 k file commits as it goes, not all at the end.
           inTransaction: (fn) => db.withTenant(who.tenantId, fn),
-          houseScope: orgScopeSql(who.scope, who.tenantId, 'h.org_unit_id'),
+          scope: (column) => orgScopeSql(who.scope, who.tenantId, column),
           onHeader: (cells) => report.header(cells),
           onRow: (o) => report.row(o),
         });
