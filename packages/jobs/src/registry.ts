@@ -8,20 +8,27 @@ export type Handler =
   | { kind: 'event'; type: string; subscriptions: EventSubscription[] };
 
 export function resolveHandler(host: PluginHost, pluginId: string, name: string): Handler | null {
-  const plugin = host.get(pluginId);
+  const plugin = host.jobOwner(pluginId);
   if (!plugin) return null;
   if (name.startsWith(EVENT_JOB_PREFIX)) {
     const type = name.slice(EVENT_JOB_PREFIX.length);
-    const subscriptions = (plugin.subscriptions ?? []).filter((s) => s.event.type === type);
+    const subscriptions = ('subscriptions' in plugin ? (plugin.subscriptions ?? []) : []).filter(
+      (s) => s.event.type === type,
+    );
     return subscriptions.length ? { kind: 'event', type, subscriptions } : null;
   }
   const def = plugin.jobs?.find((j) => j.name === name);
   return def ? { kind: 'job', def } : null;
 }
 
-/** Plugins whose queue a worker consumes: those with jobs or event subscriptions. */
+/** Queue owners a worker consumes: modules with jobs or event subscriptions, and platform job groups. */
 export const consumingPlugins = (host: PluginHost) =>
-  host.plugins.filter((p) => (p.jobs?.length ?? 0) > 0 || (p.subscriptions?.length ?? 0) > 0);
+  host.jobOwners.filter(
+    (p) => (p.jobs?.length ?? 0) > 0 || ('subscriptions' in p && (p.subscriptions?.length ?? 0) > 0),
+  );
+
+/** Whether a queue owner is a platform job group: on for every tenant, no `tenant_module` row. */
+export const isPlatformOwner = (host: PluginHost, id: string) => host.platformJobs.some((g) => g.id === id);
 
 /** Every (plugin, job) with a schedule. */
 export const scheduledJobs = (host: PluginHost) =>

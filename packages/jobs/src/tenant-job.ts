@@ -6,7 +6,7 @@ import { type Job, UnrecoverableError } from 'bullmq';
 import { dueFromJobId } from './naming.ts';
 import { outboxPublisher } from './outbox.ts';
 import { PERIOD, previousPeriod } from './period.ts';
-import { type Handler, resolveHandler } from './registry.ts';
+import { type Handler, isPlatformOwner, resolveHandler } from './registry.ts';
 import {
   type Attempt,
   errorSummary,
@@ -60,13 +60,18 @@ interface Admission {
 }
 
 /** The tenant's status and zone, whether the plugin is on for it, and the run's row: one read, no lock. */
-async function admission(tx: Tx, pluginId: string, queueJobId: string): Promise<Admission | null> {
+async function admission(
+  tx: Tx,
+  pluginId: string,
+  platform: boolean,
+  queueJobId: string,
+): Promise<Admission | null> {
   const [t] = await tx.query<Admission>(
-    `select t.status, t.timezone, coalesce((select m.enabled from tenant_module m
+    `select t.status, t.timezone, ?::boolean or coalesce((select m.enabled from tenant_module m
        where m.tenant_id = t.id and m.module_id = ?), false) as on, r.id as "runId", r.state as "runState"
      from tenant t left join job_run r on r.tenant_id = t.id and r.plugin = ? and r.queue_job_id = ?
      where t.id = ?`,
-    [pluginId, pluginId, queueJobId, tx.tenantId],
+    [platform, pluginId, pluginId, queueJobId, tx.tenantId],
     { prepare: true },
   );
   return t ?? null;
@@ -110,6 +115,7 @@ async function deliver(
 export function tenantJobProcessor(rt: TenantJobRuntime, pluginId: string) {
   return async (job: Job): Promise<void> => {
     const handler = resolveHandler(rt.host, pluginId, job.name);
+    const platform = isPlatformOwner(rt.host, pluginId);
     if (!handler) throw new UnrecoverableError(`no handler for ${pluginId}/${job.name}`);
     const data = job.data as JobData;
     if (!isUuid(data?.tenantId)) throw new UnrecoverableError('job payload has no tenant id');
@@ -147,7 +153,7 @@ export function tenantJobProcessor(rt: TenantJobRuntime, pluginId: string) {
     let timer: NodeJS.Timeout | undefined;
     try {
       await rt.db.withTenant(tenantId, async (tx) => {
-        const t = await admission(tx, pluginId, key.queueJobId);
+        const t = await admission(tx, pluginId, platform, key.queueJobId);
         if (!t) {
           log.warn({}, 'job for an unknown tenant dropped');
           return;
@@ -171,6 +177,7 @@ export function tenantJobProcessor(rt: TenantJobRuntime, pluginId: string) {
           runId: a.runId,
           attempt,
           tx,
+          db: rt.db,
           progress: async (percent) => {
             const p = Math.max(0, Math.min(100, Math.round(percent)));
             await markOnce();

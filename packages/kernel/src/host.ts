@@ -2,6 +2,7 @@ import type { MigrationSource, Tx } from '@civicgrid/db';
 import type {
   EventSubscription,
   PermissionDef,
+  PlatformJobs,
   PluginDeps,
   ServerPlugin,
   ServiceLocator,
@@ -23,9 +24,10 @@ export class PluginSetupError extends Error {
  */
 export class PluginHost {
   readonly plugins: readonly ServerPlugin[];
+  readonly platformJobs: readonly PlatformJobs[];
   readonly #byId: Map<string, ServerPlugin>;
 
-  constructor(installed: ServerPlugin[]) {
+  constructor(installed: ServerPlugin[], opts: { platformJobs?: PlatformJobs[] } = {}) {
     this.#byId = new Map();
     for (const p of installed) {
       if (!ID.test(p.id))
@@ -36,10 +38,44 @@ export class PluginHost {
     }
     this.plugins = this.#ordered();
     for (const p of this.plugins) this.#checkPlugin(p);
+    this.platformJobs = opts.platformJobs ?? [];
+    for (const g of this.platformJobs) this.#checkPlatformJobs(g);
   }
 
+  /** An installed module (platform job groups are not modules: see `jobOwner`). */
   get(id: string): ServerPlugin | undefined {
     return this.#byId.get(id);
+  }
+
+  /** Whatever owns the queue `id`: a module, or a platform package's job group. */
+  jobOwner(id: string): (ServerPlugin | PlatformJobs) | undefined {
+    return this.#byId.get(id) ?? this.platformJobs.find((g) => g.id === id);
+  }
+
+  /** Every queue owner: the modules, then the platform job groups. */
+  get jobOwners(): ReadonlyArray<ServerPlugin | PlatformJobs> {
+    return [...this.plugins, ...this.platformJobs];
+  }
+
+  #checkPlatformJobs(g: PlatformJobs) {
+    if (!ID.test(g.id) || g.id === 'core' || this.jobOwner(g.id) !== g)
+      throw new PluginSetupError(
+        `platform job group "${g.id}" needs an id of its own (kebab-case, not core)`,
+      );
+    this.#checkJobNames(g.id, g.jobs);
+    const scheduled = g.jobs.find((j) => j.schedule);
+    // The reconciler builds schedules from tenant_module rows, which platform groups do not have.
+    if (scheduled)
+      throw new PluginSetupError(`platform job ${g.id}/${scheduled.name} cannot have a schedule`);
+  }
+
+  #checkJobNames(owner: string, jobs: readonly { name: string }[]) {
+    const names = new Set<string>();
+    for (const j of jobs) {
+      if (!JOB.test(j.name)) throw new PluginSetupError(`plugin "${owner}" has a job named "${j.name}"`);
+      if (names.has(j.name)) throw new PluginSetupError(`plugin "${owner}" declares job "${j.name}" twice`);
+      names.add(j.name);
+    }
   }
 
   /** Dependencies before dependants; a missing or cyclic dependency names the plugins involved. */
@@ -77,12 +113,7 @@ export class PluginHost {
       if (stray)
         throw new PluginSetupError(`plugin "${p.id}" grants ${stray} to ${role} but does not declare it`);
     }
-    const names = new Set<string>();
-    for (const j of p.jobs ?? []) {
-      if (!JOB.test(j.name)) throw new PluginSetupError(`plugin "${p.id}" has a job named "${j.name}"`);
-      if (names.has(j.name)) throw new PluginSetupError(`plugin "${p.id}" declares job "${j.name}" twice`);
-      names.add(j.name);
-    }
+    this.#checkJobNames(p.id, p.jobs ?? []);
     const reachable = this.#dependencyClosure(p.id);
     for (const ref of p.consumes ?? []) {
       const provider = this.plugins.find((q) => q.provides?.some((s) => s.ref.id === ref.id));

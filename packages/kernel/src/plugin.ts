@@ -85,6 +85,12 @@ export interface JobContext<D extends JobData = JobData> {
   readonly runId: string;
   readonly attempt: number;
   readonly tx: Tx;
+  /**
+   * The database, for the rare job that must commit in parts (a 100 k-row import writes batch by
+   * batch, each in its own tenant transaction, so rows are not held back until the end). Work done
+   * through it does not roll back with `tx`: such a job must be safe to run again.
+   */
+  readonly db: Database;
   /** Reports progress (0–100) in its own short transaction, so the admin sees it while the job runs. */
   progress(percent: number): Promise<void>;
   readonly services: ServiceLocator;
@@ -172,6 +178,17 @@ export interface ServerPlugin {
   onTenantEnable?(ctx: TenantLifecycleContext, deps: PluginDeps): Promise<void>;
   onTenantDisable?(ctx: TenantLifecycleContext, deps: PluginDeps): Promise<void>;
   onShutdown?(): Promise<void>;
+}
+
+/**
+ * Jobs of a platform package (the registry's background imports): run by the same queues, tenant
+ * wrapper and job centre as the modules' jobs, but on for every tenant: never in the modules
+ * catalogue, never switched off. No schedules or subscriptions (a platform job is queued by a route).
+ */
+export interface PlatformJobs {
+  /** The queue's owner id, like a plugin id; also the area whose permissions show its runs. */
+  id: string;
+  jobs: JobDefinition[];
 }
 
 /** Identity helper that keeps a plugin's literal types checked against the contract. */
