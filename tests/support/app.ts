@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '@civicgrid/db';
-import type { ServerPlugin } from '@civicgrid/kernel';
+import type { JobClient } from '@civicgrid/jobs';
+import type { PluginHost, ServerPlugin } from '@civicgrid/kernel';
 import { generatePiiSecrets, piiFromEnv } from '@civicgrid/registry';
 import type { FastifyInstance } from 'fastify';
 import { inject } from 'vitest';
@@ -25,14 +26,17 @@ export async function startApp(
     loginLimits?: { perIp: number; perAccount: number };
     /** Test plugins installed beside the real ones (they may not bring migrations). */
     extraPlugins?: ServerPlugin[];
+    /** The job system's producer, made from this app's host (`startApp` gives it the host first). */
+    jobs?: (host: PluginHost, db: Database) => JobClient;
   } = {},
 ): Promise<TestApp> {
   const { appUrl } = inject('db');
-  const host = pluginHost([...installedPlugins, ...(opts.extraPlugins ?? [])]);
+  const host = pluginHost([...installedPlugins, ...(opts.extraPlugins ?? [])], testPii);
   const db = await openCoreDatabase(appUrl, 4, host);
   const app = await createApi(db, {
     plugins: host,
     pii: testPii,
+    jobs: opts.jobs?.(host, db),
     jwtSecret: randomBytes(32).toString('hex'),
     loginLimits: opts.loginLimits ?? { perIp: 10_000, perAccount: 10_000 },
   });

@@ -2,8 +2,9 @@ import { CORE_PERMISSIONS, PermissionCatalog, REGISTRY_PERMISSIONS } from '@civi
 import { type Database, openDatabase } from '@civicgrid/db';
 import { type AppOptions, buildApp, type DivisionImporter } from '@civicgrid/http';
 import { PluginHost, type ServerPlugin } from '@civicgrid/kernel';
+import type { Pii } from '@civicgrid/registry';
 import { coreEntities, coreMigrations } from './platform.ts';
-import { installedPlugins } from './plugins.ts';
+import { installedPlugins, platformJobs } from './plugins.ts';
 
 /** The core's permissions and every installed plugin's, so roles can hold either. */
 export function permissionCatalog(host: PluginHost): PermissionCatalog {
@@ -24,8 +25,12 @@ export async function loadDivisionImporter(): Promise<DivisionImporter | null> {
   }
 }
 
-/** The installed plugins, checked (dependencies, cycles, namespaces) and ordered. */
-export const pluginHost = (plugins: ServerPlugin[] = installedPlugins) => new PluginHost(plugins);
+/**
+ * The installed plugins, checked (dependencies, cycles, namespaces) and ordered, with the platform's
+ * job groups; `pii` is what those jobs seal and open personal data with (the worker's must be given).
+ */
+export const pluginHost = (plugins: ServerPlugin[] = installedPlugins, pii: Pii | null = null) =>
+  new PluginHost(plugins, { platformJobs: platformJobs(pii) });
 
 /** The core's migrations, then the plugins' in dependency order: every module's schema for every tenant. */
 export const allMigrations = (host = pluginHost()) => [...coreMigrations, ...host.migrations()];

@@ -23,7 +23,9 @@ let embedded: EmbeddedDatabase | undefined;
 let ownerUrl: string;
 let appPassword: string | undefined;
 let jwtSecret = env.JWT_SECRET;
-let pii = piiFromEnv(env);
+// PII_KEYS / PII_HASH_KEY as given, or the embedded default's own from .data (handed to the worker too).
+let piiEnv = { PII_KEYS: env.PII_KEYS, PII_HASH_KEY: env.PII_HASH_KEY };
+let pii = piiFromEnv(piiEnv);
 if (env.DATABASE_URL) {
   ownerUrl = env.DATABASE_URL;
   if (!jwtSecret) throw new Error('JWT_SECRET must be set when DATABASE_URL is set');
@@ -35,10 +37,13 @@ if (env.DATABASE_URL) {
   ownerUrl = embedded.ownerUrl;
   appPassword = secrets.appDbPassword;
   jwtSecret ??= secrets.jwtSecret;
-  pii ??= piiFromEnv({ PII_KEYS: secrets.piiKeys, PII_HASH_KEY: secrets.piiHashKey });
+  if (!pii) {
+    piiEnv = { PII_KEYS: secrets.piiKeys, PII_HASH_KEY: secrets.piiHashKey };
+    pii = piiFromEnv(piiEnv);
+  }
 }
 const cfg = dbConfigFrom(ownerUrl, env, appPassword);
-const host = pluginHost();
+const host = pluginHost(undefined, pii);
 const applied = await migrate(cfg.ownerUrl, allMigrations(host));
 if (applied.length) log(`migrations applied: ${applied.join(', ')}`);
 if (cfg.appPassword) await ensureAppRole(cfg.ownerUrl, cfg.appRole, cfg.appPassword, appendOnlyTables);
@@ -80,7 +85,9 @@ if (env.SEED_DEMO !== 'false') {
   }
 }
 
-const worker = env.WORKER === 'false' ? null : superviseWorker({ ...env, DATABASE_APP_URL: cfg.appUrl }, log);
+// The worker seals and opens imported workbooks with the API's keys (the embedded default's come from .data).
+const workerEnv = { ...env, ...piiEnv, DATABASE_APP_URL: cfg.appUrl };
+const worker = env.WORKER === 'false' ? null : superviseWorker(workerEnv, log);
 if (worker)
   log(
     `worker started beside the API (pid ${worker.pid()}; queues on ${backend.kind === 'redis' ? 'Redis' : 'PostgreSQL'})`,

@@ -4,14 +4,16 @@
  *
  * Environment: DATABASE_APP_URL (required: the application role, never the owner), REDIS_URL (queues on
  * Redis; without it on BullMQ's PostgreSQL backend in the same database, prepared by the API at start),
- * LOG_LEVEL (info), WORKER_CONCURRENCY (8), WORKER_SHUTDOWN_MS (how long running jobs may finish, 10000).
+ * PII_KEYS and PII_HASH_KEY (the API's: imported workbooks are sealed with them), LOG_LEVEL (info),
+ * WORKER_CONCURRENCY (8), WORKER_SHUTDOWN_MS (how long running jobs may finish, 10000).
  */
 import { coreEntities } from '@civicgrid/api/platform';
 import { openDatabase } from '@civicgrid/db';
 import { jobBackendFromEnv, startWorker } from '@civicgrid/jobs';
 import { PluginHost } from '@civicgrid/kernel';
+import { piiFromEnv } from '@civicgrid/registry';
 import { jsonLogger } from './log.ts';
-import { installedPlugins } from './plugins.ts';
+import { installedPlugins, platformJobs } from './plugins.ts';
 
 const env = process.env;
 const log = jsonLogger(env.LOG_LEVEL);
@@ -23,7 +25,10 @@ if (!appUrl) {
 const concurrency = Number(env.WORKER_CONCURRENCY ?? 8);
 const shutdownMs = Number(env.WORKER_SHUTDOWN_MS ?? 10_000);
 
-const host = new PluginHost(installedPlugins);
+// Without keys the worker still runs the modules' jobs; registry imports then fail saying why.
+const pii = piiFromEnv(env);
+if (!pii) log.warn({}, 'PII_KEYS / PII_HASH_KEY not set: registry imports will fail until they are');
+const host = new PluginHost(installedPlugins, { platformJobs: platformJobs(pii) });
 // As the API opens it (core entities + the plugins'). A running job holds one connection and its
 // progress reports a second; the relay and the reconciler take a few more.
 const db = await openDatabase(appUrl, [...coreEntities, ...host.entities()], 2 * concurrency + 3);

@@ -161,6 +161,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(householdRoutes);
       await api.register(placeRoutes);
       await api.register((await import('./routes/registry/io.ts')).residentIoRoutes);
+      await api.register((await import('./routes/registry/imports.ts')).importRoutes);
       await registerPluginRoutes(api, host, depsFor);
     },
     { prefix: '/api/v1' },

@@ -7,5 +7,7 @@ export * from './pii.ts';
 export * from './residents.ts';
 export const registryMigrations = { source: 'registry', dir: new URL('../migrations/', import.meta.url) };
 export * from './import.ts';
+export * from './import-job.ts';
 export * from './import-kinds.ts';
+export * from './import-store.ts';
 export * from './xlsx/index.ts';

@@ -15,7 +15,8 @@ export interface PiiKeyring {
   hashKey: Buffer;
 }
 
-export type PiiField = 'id' | 'phone';
+/** What a sealed value is: `file` for the chunks of an uploaded workbook and its report. */
+export type PiiField = 'id' | 'phone' | 'file';
 
 export class Pii {
   constructor(private readonly ring: PiiKeyring) {
@@ -28,21 +29,28 @@ export class Pii {
     return this.ring.current;
   }
 
-  encrypt(tenantId: string, field: PiiField, plain: string): Buffer {
+  encrypt(tenantId: string, field: PiiField, plain: string | Buffer): Buffer {
     const iv = randomBytes(12);
     const c = createCipheriv('aes-256-gcm', this.ring.keys.get(this.ring.current)!, iv);
     c.setAAD(Buffer.from(`${tenantId}:${field}`));
-    const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
+    const body = Buffer.concat([
+      typeof plain === 'string' ? c.update(plain, 'utf8') : c.update(plain),
+      c.final(),
+    ]);
     return Buffer.concat([iv, c.getAuthTag(), body]);
   }
 
   decrypt(tenantId: string, field: PiiField, keyId: string, sealed: Buffer): string {
+    return this.decryptBytes(tenantId, field, keyId, sealed).toString('utf8');
+  }
+
+  decryptBytes(tenantId: string, field: PiiField, keyId: string, sealed: Buffer): Buffer {
     const key = this.ring.keys.get(keyId);
     if (!key) throw new Error(`PII key ${keyId} is not configured`);
     const d = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
     d.setAAD(Buffer.from(`${tenantId}:${field}`));
     d.setAuthTag(sealed.subarray(12, 28));
-    return Buffer.concat([d.update(sealed.subarray(28)), d.final()]).toString('utf8');
+    return Buffer.concat([d.update(sealed.subarray(28)), d.final()]);
   }
 
   /** Per tenant: the same number in two cities hashes differently, so hashes do not link tenants. */
