@@ -12,6 +12,7 @@ let adminA: Client;
 let bGrantId: string;
 let bRoleId: string;
 let bRunId: string;
+let bImportId: string;
 let bResidentId: string;
 let bHouseId: string;
 let bShopId: string;
@@ -47,6 +48,15 @@ beforeAll(async () => {
       `insert into job_run (tenant_id, plugin, job, queue_job_id, state, period, error)
        values (?, 'bulletin', 'tally', 'iso-1', 'failed', '2026-10', 'boom') returning id`,
       [b.tenantId],
+    );
+    return r!.id;
+  });
+  // A finished background import of tenant B's, for the import routes.
+  bImportId = await t.db.withTenant(b.tenantId, async (tx) => {
+    const [r] = await tx.query<{ id: string }>(
+      `insert into registry_import (tenant_id, kind, file_size, state, created_by, actor, scope)
+       values (?, 'residents', 10, 'completed', ?, '{}', '"all"') returning id`,
+      [b.tenantId, b.users.admin],
     );
     return r!.id;
   });
@@ -86,6 +96,7 @@ describe('cross-tenant', () => {
       '/api/v1/houses/': () => bHouseId,
       '/api/v1/shops/': () => bShopId,
       '/api/v1/households/': () => bHouseholdId,
+      '/api/v1/imports/': () => bImportId,
     };
     // Module ids name installed plugins, the same for every tenant; what a tenant switches is its own
     // tenant_module row (modules.test.ts: A on, B off).
