@@ -1,7 +1,13 @@
 import type { Readable } from 'node:stream';
 import type { Tx } from '@civicgrid/db';
-import { AppError, badInput, maskId, maskPhone } from '@civicgrid/kernel';
-import type { Pii } from './pii.ts';
+import { AppError, maskId, maskPhone } from '@civicgrid/kernel';
+import {
+  type Checked,
+  type ImportOptions,
+  type ImportSummary,
+  importRows,
+  scopeOf,
+} from './import-batches.ts';
 import { checkIdentity, type ResidentInput } from './residents.ts';
 import {
   COLUMN_OF_FIELD,
@@ -10,58 +16,23 @@ import {
   type ParsedResident,
   parseResidentRow,
 } from './xlsx/residents-template.ts';
-import { readSheet } from './xlsx/sheet.ts';
+
+export type {
+  Checked,
+  ImportOptions,
+  ImportSummary,
+  RowKind,
+  RowOutcome,
+  RowStatus,
+} from './import-batches.ts';
 
 /**
- * Residents from an xlsx stream, in batches: each batch's valid rows are written by one multi-row
- * statement in one tenant transaction; invalid rows are never written. Only one batch is held at a time
- * (plus one keyed hash per person seen, to catch the same person twice in a file), so memory stays flat
- * however long the sheet is.
+ * Residents from an xlsx stream, through the shared batch loop (`importRows`): each batch's valid rows
+ * are written by one multi-row statement in one tenant transaction; invalid rows are never written.
+ * Besides the batch, one keyed hash per person seen is held, to catch the same person twice in a file.
  */
 
-export type RowStatus = 'imported' | 'failed' | 'duplicate';
-
-/** One data row and what became of it, in file order: the report's line. */
-export interface RowOutcome {
-  line: number;
-  cells: string[];
-  status: RowStatus;
-  reason: string | null;
-}
-
-export interface ImportSummary {
-  /** data rows read (blank lines skipped); rows = imported + failed + duplicates */
-  rows: number;
-  imported: number;
-  failed: number;
-  /** already registered, or the same person earlier in the file */
-  duplicates: number;
-}
-
-export interface ImportOptions {
-  pii: Pii;
-  /** The tenant the rows go to (values are sealed for it before its transaction opens). */
-  tenantId: string;
-  /** Runs `fn` in one tenant transaction: a batch's writes commit together. */
-  inTransaction: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
-  /**
-   * The caller's scope as a condition on an org-unit column (`orgScopeSql` bound to a scope): only
-   * places inside it may be named or written. Default: the whole tenant.
-   */
-  scope?: (column: string) => { sql: string; params: unknown[] };
-  batchSize?: number;
-  /** Called after each batch with the data rows done so far. */
-  onProgress?: (rowsDone: number) => void;
-  /** The file's header row, before any data row (the report repeats it). */
-  onHeader?: (cells: string[]) => void | Promise<void>;
-  /** Every data row with its outcome, in file order. */
-  onRow?: (row: RowOutcome) => void | Promise<void>;
-}
-
-interface Pending {
-  outcome: RowOutcome;
-  parsed?: ParsedResident & { sealed: Sealed };
-}
+type Pending = Checked<ParsedResident & { sealed: Sealed }>;
 
 /** `checkIdentity`'s English reasons, said in the template's language. */
 function identityReason(field: string, reason: string): string {
@@ -74,66 +45,19 @@ function identityReason(field: string, reason: string): string {
   return `${field}: ${reason}`;
 }
 
-export async function importResidents(source: Readable, opts: ImportOptions): Promise<ImportSummary> {
-  const batchSize = opts.batchSize ?? 1000;
-  const summary: ImportSummary = { rows: 0, imported: 0, failed: 0, duplicates: 0 };
+export function importResidents(source: Readable, opts: ImportOptions): Promise<ImportSummary> {
   const seen = new Map<string, number>(); // keyed hash (base64) → the line that registered it
-  let cols: ColumnMap | null = null;
-  let batch: Pending[] = [];
-  // One batch is written while the next is read and checked: Node's work (unzip, parse, checksum,
-  // AES) overlaps PostgreSQL's. Never more than one in flight, so batches commit in file order.
-  let writing: Promise<void> | null = null;
-
-  const write = async (rows: Pending[]) => {
-    await opts.inTransaction((tx) => writeBatch(tx, rows, seen, opts));
-    for (const p of rows) {
-      const o = p.outcome;
-      summary.rows++;
-      if (o.status === 'imported') summary.imported++;
-      else if (o.status === 'duplicate') summary.duplicates++;
-      else summary.failed++;
-      await opts.onRow?.(o);
-    }
-    opts.onProgress?.(summary.rows);
-  };
-  const flush = async () => {
-    if (writing) await writing;
-    writing = null;
-    if (batch.length === 0) return;
-    const current = batch;
-    batch = [];
-    writing = write(current);
-    // Its failure surfaces at the next flush; until then it must not count as unhandled.
-    writing.catch(() => {});
-  };
-
-  try {
-    for await (const row of readSheet(source)) {
-      if (!cols) {
-        const mapped = mapHeaders(row.cells);
-        if ('error' in mapped)
-          throw badInput('file', `第${row.line}行不是居民导入模板的表头：${mapped.error}`);
-        cols = mapped;
-        await opts.onHeader?.(row.cells);
-        continue;
-      }
-      if (row.cells.every((c) => c === '')) continue;
-      batch.push(validate(row.line, row.cells, cols, opts));
-      if (batch.length >= batchSize) await flush();
-    }
-    if (!cols) throw badInput('file', '表格是空的：第一行应为居民导入模板的表头');
-    await flush();
-    await flush();
-  } finally {
-    // A failed read must not leave a write running behind the caller's back.
-    if (writing) await (writing as Promise<void>).catch(() => {});
-  }
-  return summary;
+  return importRows(source, opts, {
+    template: '居民导入模板',
+    mapHeaders,
+    check: (line, cells, cols) => validate(line, cells, cols, opts),
+    write: (tx, rows) => writeBatch(tx, rows, seen, opts),
+  });
 }
 
 /** The checks that need no database: template values, then the ID number (GB 11643 checksum). */
 function validate(line: number, cells: string[], cols: ColumnMap, opts: ImportOptions): Pending {
-  const outcome: RowOutcome = { line, cells, status: 'failed', reason: null };
+  const outcome: Pending['outcome'] = { line, cells, status: 'failed', reason: null };
   const parsed = parseResidentRow(cells, cols);
   if ('reason' in parsed) {
     outcome.reason = `${parsed.column}：${parsed.reason}`;
@@ -157,7 +81,7 @@ interface HouseRow {
 }
 
 /** The batch's houses in one query, by id and by exact address, inside the caller's scope. */
-async function housesOf(tx: Tx, rows: Pending[], scope: ImportOptions['scope']) {
+async function housesOf(tx: Tx, rows: Pending[], opts: ImportOptions) {
   const ids = new Set<string>();
   const addresses = new Set<string>();
   for (const p of rows) {
@@ -165,7 +89,7 @@ async function housesOf(tx: Tx, rows: Pending[], scope: ImportOptions['scope']) 
     if (h && 'id' in h) ids.add(h.id);
     else if (h) addresses.add(h.address);
   }
-  const s = scope?.('h.org_unit_id') ?? { sql: 'true', params: [] };
+  const s = scopeOf(opts, 'h.org_unit_id');
   const found = await tx.query<HouseRow>(
     `select h.id, h.address, h.org_unit_id as unit from house h
       where h.tenant_id = ? and (h.id = any(?::uuid[]) or h.address = any(?::text[])) and ${s.sql}`,
@@ -179,9 +103,7 @@ async function housesOf(tx: Tx, rows: Pending[], scope: ImportOptions['scope']) 
 
 /** Writes one batch: resolves houses, drops duplicates, inserts the rest in one statement. */
 async function writeBatch(tx: Tx, rows: Pending[], seen: Map<string, number>, opts: ImportOptions) {
-  if (tx.tenantId !== opts.tenantId)
-    throw new Error('importResidents: the transaction is for another tenant');
-  const houses = await housesOf(tx, rows, opts.scope);
+  const houses = await housesOf(tx, rows, opts);
   const records: Array<Sealed & { id: string; unit: string; house: string }> = [];
   const byResident = new Map<string, Pending>();
   for (const p of rows) {
