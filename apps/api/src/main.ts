@@ -9,6 +9,7 @@ import {
 } from '@civicgrid/db';
 import { createJobClient, jobBackendFromEnv, prepareJobBackend } from '@civicgrid/jobs';
 import { piiFromEnv } from '@civicgrid/registry';
+import { serveAdmin } from './admin-static.ts';
 import { allMigrations, createApi, loadDivisionImporter, openCoreDatabase, pluginHost } from './app.ts';
 import { appendOnlyTables } from './platform.ts';
 import { localSecrets } from './secrets.ts';
@@ -111,4 +112,6 @@ async function shutdown(signal: string) {
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
+// The built admin app at / (API paths keep their own 404s).
+await serveAdmin(app);
 await app.listen({ port: Number(env.PORT ?? 3000), host: env.HOST ?? '0.0.0.0' });

@@ -1,0 +1,160 @@
+import {
+  accessControlProvider,
+  authProvider,
+  createI18n,
+  dataProvider,
+  HOME,
+  type Locale,
+  pluginResources,
+  session,
+  setSessionEndedHandler,
+  visiblePlugins,
+} from '@civicgrid/admin-kit';
+import { Authenticated, Refine } from '@refinedev/core';
+import routerProvider, { CatchAllNavigate } from '@refinedev/react-router';
+import { App as AntdApp, ConfigProvider, Spin } from 'antd';
+import enUS from 'antd/locale/en_US';
+import zhCN from 'antd/locale/zh_CN';
+import { type ComponentType, lazy, Suspense, useMemo, useState, useSyncExternalStore } from 'react';
+import { BrowserRouter, Navigate, Outlet, Route, Routes } from 'react-router';
+import { catalogue } from './i18n/catalogue.ts';
+import { ICONS } from './icons.tsx';
+import { notificationProvider } from './notifications.tsx';
+import { clientPlugins } from './plugins.ts';
+import { coreResources } from './resources.tsx';
+
+let setLocaleState: (l: Locale) => void = () => {};
+export const i18n = createI18n(catalogue, (l) => setLocaleState(l));
+for (const p of clientPlugins) i18n.addMessages(p.id, p.messages);
+
+// A refused refresh ends the session wherever the user is.
+setSessionEndedHandler(() => {
+  session.clear();
+  if (location.pathname !== '/login') location.assign('/login');
+});
+
+// Every page is its own chunk: the login page loads none of them, nor the layout.
+const Shell = lazy(() => import('./layout/Shell.tsx'));
+const Login = lazy(() => import('./pages/login.tsx'));
+const pages = {
+  dashboard: lazy(() => import('./pages/dashboard/index.tsx')),
+  orgUnits: lazy(() => import('./pages/org-units.tsx')),
+  users: lazy(() => import('./pages/users.tsx')),
+  grants: lazy(() => import('./pages/grants.tsx')),
+  roles: lazy(() => import('./pages/roles.tsx')),
+  modules: lazy(() => import('./pages/modules.tsx')),
+  jobRuns: lazy(() => import('./pages/job-runs.tsx')),
+  audit: lazy(() => import('./pages/audit-log.tsx')),
+  residents: lazy(() => import('./pages/registry/residents.tsx')),
+  houses: lazy(() => import('./pages/registry/places.tsx').then((m) => ({ default: m.Houses }))),
+  shops: lazy(() => import('./pages/registry/places.tsx').then((m) => ({ default: m.Shops }))),
+  import: lazy(() => import('./pages/registry/import.tsx')),
+  tenants: lazy(() => import('./pages/platform/tenants.tsx')),
+  account: lazy(() => import('./pages/account.tsx')),
+  notFound: lazy(() => import('./pages/not-found.tsx')),
+};
+const pluginPages = new Map<string, ComponentType>();
+for (const p of clientPlugins)
+  for (const r of p.routes)
+    pluginPages.set(r.path, lazy(r.load as () => Promise<{ default: ComponentType }>));
+
+const loading = (
+  <div style={{ padding: 48, textAlign: 'center' }}>
+    <Spin />
+  </div>
+);
+const page = (C: ComponentType) => (
+  <Suspense fallback={loading}>
+    <C />
+  </Suspense>
+);
+
+/** Sends a logged-in visitor of /login to her home. */
+function Home() {
+  const me = useSyncExternalStore(session.subscribe, session.snapshot);
+  return <Navigate to={me ? HOME[me.kind] : '/'} replace />;
+}
+
+export function App() {
+  const [locale, setLocale] = useState<Locale>(i18n.locale());
+  setLocaleState = setLocale;
+  const me = useSyncExternalStore(session.subscribe, session.snapshot);
+  const resources = useMemo(
+    () => [
+      ...coreResources(i18n.t),
+      ...pluginResources(clientPlugins, me, locale).map((r) => ({
+        ...r,
+        meta: { ...r.meta, icon: typeof r.meta?.icon === 'string' ? ICONS[r.meta.icon] : r.meta?.icon },
+      })),
+    ],
+    [me, locale],
+  );
+  // Routes of a module exist only while the tenant has it and the user may use it.
+  const moduleRoutes = visiblePlugins(clientPlugins, me).flatMap((p) => p.routes.map((r) => r.path));
+
+  return (
+    <BrowserRouter>
+      <ConfigProvider locale={locale === 'en' ? enUS : zhCN} theme={{ token: { colorPrimary: '#c41d1d' } }}>
+        <AntdApp>
+          <Refine
+            routerProvider={routerProvider}
+            dataProvider={dataProvider}
+            authProvider={authProvider}
+            accessControlProvider={accessControlProvider}
+            i18nProvider={i18n.provider}
+            notificationProvider={notificationProvider}
+            resources={resources}
+            options={{ syncWithLocation: false, disableTelemetry: true, warnWhenUnsavedChanges: false }}
+          >
+            <Routes>
+              <Route
+                element={
+                  <Authenticated key="app" fallback={<CatchAllNavigate to="/login" />} loading={loading}>
+                    <Suspense fallback={loading}>
+                      <Shell>
+                        <Outlet />
+                      </Shell>
+                    </Suspense>
+                  </Authenticated>
+                }
+              >
+                <Route
+                  index
+                  element={
+                    me?.kind === 'operator' ? <Navigate to={HOME.operator} replace /> : page(pages.dashboard)
+                  }
+                />
+                <Route path="/org-units" element={page(pages.orgUnits)} />
+                <Route path="/users" element={page(pages.users)} />
+                <Route path="/grants" element={page(pages.grants)} />
+                <Route path="/roles" element={page(pages.roles)} />
+                <Route path="/modules" element={page(pages.modules)} />
+                <Route path="/job-runs" element={page(pages.jobRuns)} />
+                <Route path="/audit-log" element={page(pages.audit)} />
+                <Route path="/registry/residents" element={page(pages.residents)} />
+                <Route path="/registry/houses" element={page(pages.houses)} />
+                <Route path="/registry/shops" element={page(pages.shops)} />
+                <Route path="/registry/import" element={page(pages.import)} />
+                <Route path="/platform/tenants" element={page(pages.tenants)} />
+                <Route path="/account" element={page(pages.account)} />
+                {moduleRoutes.map((path) => (
+                  <Route key={path} path={path} element={page(pluginPages.get(path)!)} />
+                ))}
+                <Route path="*" element={page(pages.notFound)} />
+              </Route>
+              <Route
+                element={
+                  <Authenticated key="login" fallback={<Outlet />} loading={loading}>
+                    <Home />
+                  </Authenticated>
+                }
+              >
+                <Route path="/login" element={page(Login)} />
+              </Route>
+            </Routes>
+          </Refine>
+        </AntdApp>
+      </ConfigProvider>
+    </BrowserRouter>
+  );
+}

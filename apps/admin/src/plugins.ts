@@ -1,0 +1,6 @@
+import type { ClientPlugin } from '@civicgrid/kernel';
+import { bulletinClient } from '@civicgrid/plugin-bulletin/client';
+import type { ComponentType } from 'react';
+
+/** The installed modules' client halves: the admin's one list of plugins (like apps/api's). */
+export const clientPlugins: ClientPlugin<ComponentType>[] = [bulletinClient as ClientPlugin<ComponentType>];
