@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { WORKER_NODE_FLAGS } from '@civicgrid/jobs';
 
 const WORKER_MAIN = fileURLToPath(new URL('../../worker/src/main.ts', import.meta.url));
 
@@ -13,7 +14,10 @@ export function superviseWorker(env: NodeJS.ProcessEnv, log: (msg: string) => vo
   let restarts = 0;
 
   const start = () => {
-    child = spawn(process.execPath, ['--import', 'tsx', WORKER_MAIN], { env, stdio: 'inherit' });
+    child = spawn(process.execPath, [...WORKER_NODE_FLAGS, '--import', 'tsx', WORKER_MAIN], {
+      env,
+      stdio: 'inherit',
+    });
     const started = Date.now();
     child.on('exit', (code, signal) => {
       child = undefined;

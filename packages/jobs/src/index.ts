@@ -9,6 +9,7 @@ export {
 } from './backend.ts';
 export { createJobClient, type JobClient } from './client.ts';
 export { deliveryJobId, queueName, schedulerId } from './naming.ts';
+export { WORKER_NODE_FLAGS } from './node-flags.ts';
 export { outboxPublisher } from './outbox.ts';
 export { PERIOD, previousPeriod } from './period.ts';
 export { retention } from './registry.ts';
