@@ -1,11 +1,14 @@
+import { orgScopeSql } from '@civicgrid/authz';
+import { countCapped } from '@civicgrid/db';
 import { badInput, conflict } from '@civicgrid/kernel';
 import { houseUnit } from '@civicgrid/registry';
+import { inSubtreeOf } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { inUserContext, type UserContext } from '../../context.ts';
-import { errorResponses, IdParams, Uuid } from '../../schemas.ts';
+import { inUserContext, sendList, type UserContext } from '../../context.ts';
+import { errorResponses, IdParams, listQuery, pageOf, Uuid } from '../../schemas.ts';
 import { residentFor } from './residents.ts';
-import { recordIn } from './scope.ts';
+import { likePrefix, recordIn } from './scope.ts';
 
 const READ = 'registry.resident.read';
 const MANAGE = 'registry.resident.manage';
@@ -17,6 +20,63 @@ const HouseholdView = Type.Object({
   headId: Type.Union([Type.String(), Type.Null()]),
   members: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), head: Type.Boolean() })),
 });
+
+const HouseholdListRow = Type.Object({
+  id: Type.String(),
+  orgUnitId: Type.String(),
+  houseId: Type.Union([Type.String(), Type.Null()]),
+  headId: Type.Union([Type.String(), Type.Null()]),
+  headName: Type.Union([Type.String(), Type.Null()]),
+  memberCount: Type.Integer(),
+  createdAt: Type.String(),
+});
+
+/** The households list's filters (and its export's). */
+export interface HouseholdFilter {
+  under?: string;
+  houseId?: string;
+  q?: string;
+}
+export const HOUSEHOLD_FILTERS = {
+  under: Type.Optional(Uuid),
+  houseId: Type.Optional(Uuid),
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: "the head's name prefix" })),
+};
+const SORT = { createdAt: 'hh.created_at' } as const;
+
+/**
+ * The households filter as SQL on `hh` (household): inside the caller's scope for each of
+ * `permissions` (the list: read; an export: read and export), then the list's filters.
+ */
+export function householdFilter(ctx: UserContext, q: HouseholdFilter, permissions: string[]) {
+  const { tx, access } = ctx;
+  const where = ['hh.tenant_id = ?'];
+  const params: unknown[] = [tx.tenantId];
+  const add = (sql: string, ...values: unknown[]) => {
+    where.push(sql);
+    params.push(...values);
+  };
+  for (const permission of permissions) {
+    const s = orgScopeSql(access.scope(permission), tx.tenantId, 'hh.org_unit_id');
+    add(s.sql, ...s.params);
+  }
+  if (q.under) {
+    const sub = inSubtreeOf('u.path_key', 'tenant_id = ? and id = ?');
+    add(
+      `hh.org_unit_id in (select id from org_unit u where u.tenant_id = ? and ${sub})`,
+      ...[tx.tenantId, tx.tenantId, q.under, tx.tenantId, q.under],
+    );
+  }
+  if (q.houseId) add('hh.house_id = ?', q.houseId);
+  if (q.q)
+    add(
+      `exists (select 1 from resident hr where hr.tenant_id = hh.tenant_id and hr.id = hh.head_id and ${
+        /^[a-z]+$/.test(q.q) ? 'hr.name_initials' : 'hr.name'
+      } like ?)`,
+      likePrefix(q.q),
+    );
+  return { sql: where.join(' and '), params };
+}
 
 async function householdView(ctx: UserContext, id: string, permission: string) {
   const [h] = await ctx.tx.query<{
@@ -42,6 +102,39 @@ export async function householdRoutes(app: FastifyInstance) {
   const { db } = app.deps;
   const tags = ['registry'];
   const perm = (permission: string) => ({ access: { kind: 'permission' as const, permission } });
+
+  app.get(
+    '/households',
+    {
+      config: perm(READ),
+      schema: {
+        tags,
+        querystring: listQuery(Object.keys(SORT), HOUSEHOLD_FILTERS),
+        response: { 200: Type.Array(HouseholdListRow), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const q = req.query as HouseholdFilter;
+      const page = pageOf(req.query as never, 'createdAt' as keyof typeof SORT);
+      const result = await inUserContext(db, req, READ, async (ctx) => {
+        const { sql, params } = householdFilter(ctx, q, [READ]);
+        const rows = await ctx.tx.query<Record<string, unknown>>(
+          `select hh.id, hh.org_unit_id as "orgUnitId", hh.house_id as "houseId", hh.head_id as "headId",
+             r.name as "headName", hh.created_at as "createdAt",
+             (select count(*)::int from resident m where m.tenant_id = hh.tenant_id and m.household_id = hh.id)
+               as "memberCount"
+           from household hh left join resident r on r.tenant_id = hh.tenant_id and r.id = hh.head_id
+           where ${sql} order by ${SORT[page.sort]} ${page.order}, hh.id limit ? offset ?`,
+          [...params, page.end - page.start, page.start],
+        );
+        return {
+          rows: rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt as string).toISOString() })),
+          ...(await countCapped(ctx.tx, `household hh where ${sql}`, params)),
+        };
+      });
+      return sendList(reply, result);
+    },
+  );
 
   app.post(
     '/households',

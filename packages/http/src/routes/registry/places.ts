@@ -1,6 +1,7 @@
 import { orgScopeSql } from '@civicgrid/authz';
 import { countCapped, type Tx } from '@civicgrid/db';
 import { badInput, conflict } from '@civicgrid/kernel';
+import { inSubtreeOf } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
 import { type TObject, Type } from 'typebox';
 import { inUserContext, sendList, type UserContext } from '../../context.ts';
@@ -39,20 +40,23 @@ const ShopFields = {
 };
 
 /** One table's columns as the API names them → SQL column, and how a row is read back. */
-interface Place {
+export interface Place {
   path: string;
   table: string;
   what: string;
+  /** the 409 a second record with the same key gets (the table's unique index) */
+  duplicate: { message: string; field: string };
   fields: Record<string, unknown>;
   columns: Record<string, string>;
   sort: Record<string, string>;
   search: string;
 }
 
-const HOUSE: Place = {
+export const HOUSE: Place = {
   path: '/houses',
   table: 'house',
   what: 'house',
+  duplicate: { message: 'a house with this address is registered on this org unit', field: 'address' },
   fields: HouseFields,
   columns: {
     address: 'address',
@@ -67,10 +71,11 @@ const HOUSE: Place = {
   sort: { address: 'address', createdAt: 'created_at' },
   search: 'address',
 };
-const SHOP: Place = {
+export const SHOP: Place = {
   path: '/shops',
   table: 'shop',
   what: 'shop',
+  duplicate: { message: 'a shop with this licence number exists', field: 'licenceNo' },
   fields: ShopFields,
   columns: {
     name: 'name',
@@ -93,6 +98,56 @@ const view = (r: Record<string, unknown>) => ({
   createdAt: new Date(r.createdAt as string).toISOString(),
   updatedAt: new Date(r.updatedAt as string).toISOString(),
 });
+
+/** The houses and shops lists' filters (and their exports'). */
+export interface PlaceFilter {
+  orgUnitId?: string;
+  under?: string;
+  q?: string;
+  use?: string;
+}
+export const PLACE_FILTERS = {
+  orgUnitId: Type.Optional(Uuid),
+  under: Type.Optional(Uuid),
+  q: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 50, description: 'address (house) or name (shop) prefix' }),
+  ),
+  use: Type.Optional(HouseFields.use),
+};
+
+/**
+ * A place list's filter as SQL on the bare table (no alias): inside the caller's scope for each of
+ * `permissions` (the list: read; an export: read and export), then the filters the list was given.
+ */
+export function placeFilter(ctx: UserContext, p: Place, q: PlaceFilter, permissions: string[]) {
+  const { tx, access } = ctx;
+  const where = ['tenant_id = ?'];
+  const params: unknown[] = [tx.tenantId];
+  for (const permission of permissions) {
+    const s = orgScopeSql(access.scope(permission), tx.tenantId);
+    where.push(s.sql);
+    params.push(...s.params);
+  }
+  if (q.orgUnitId) {
+    where.push('org_unit_id = ?');
+    params.push(q.orgUnitId);
+  }
+  if (q.under) {
+    const sub = inSubtreeOf('u.path_key', 'tenant_id = ? and id = ?');
+    where.push(`org_unit_id in (select id from org_unit u where u.tenant_id = ? and ${sub})`);
+    params.push(tx.tenantId, tx.tenantId, q.under, tx.tenantId, q.under);
+  }
+  if (q.q) {
+    where.push(`${p.search} like ?`);
+    params.push(likePrefix(q.q));
+  }
+  if (q.use) {
+    if (p.table !== 'house') throw badInput('use', 'only houses have a use');
+    where.push('use = ?');
+    params.push(q.use);
+  }
+  return { sql: where.join(' and '), params };
+}
 
 async function placeIn(ctx: UserContext, p: Place, id: string, permission: string) {
   const [row] = await ctx.tx.query<Record<string, unknown>>(`${selectOf(p)} where tenant_id = ? and id = ?`, [
@@ -125,7 +180,7 @@ function writeSql(p: Place, body: Record<string, unknown>) {
   return { cols: keys.map((k) => p.columns[k]!), values: keys.map((k) => body[k] ?? null) };
 }
 
-async function save(tx: Tx, sql: string, params: unknown[]) {
+async function save(tx: Tx, p: Place, sql: string, params: unknown[]) {
   try {
     await tx.query(`savepoint place_write`);
     const rows = await tx.query<Record<string, unknown>>(sql, params);
@@ -134,7 +189,7 @@ async function save(tx: Tx, sql: string, params: unknown[]) {
   } catch (err) {
     await tx.query(`rollback to savepoint place_write`);
     if ((err as { code?: string }).code === '23505')
-      throw conflict('duplicate', 'a shop with this licence number exists', 'licenceNo');
+      throw conflict('duplicate', p.duplicate.message, p.duplicate.field);
     throw err;
   }
 }
@@ -166,35 +221,23 @@ function placeRoutesFor(app: FastifyInstance, p: Place) {
       config: perm(READ),
       schema: {
         tags,
-        querystring: listQuery(Object.keys(p.sort), {
-          orgUnitId: Type.Optional(Uuid),
-          q: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
-        }),
+        querystring: listQuery(Object.keys(p.sort), PLACE_FILTERS),
         response: { 200: Type.Array(View), ...errorResponses },
       },
     },
     async (req, reply) => {
-      const q = req.query as { orgUnitId?: string; q?: string };
+      const q = req.query as PlaceFilter;
       const page = pageOf(req.query as never, Object.keys(p.sort)[0]!);
-      const result = await inUserContext(db, req, READ, async ({ tx, access }) => {
-        const s = orgScopeSql(access.scope(READ), tx.tenantId);
-        const where = ['tenant_id = ?', s.sql];
-        const params: unknown[] = [tx.tenantId, ...s.params];
-        if (q.orgUnitId) {
-          where.push('org_unit_id = ?');
-          params.push(q.orgUnitId);
-        }
-        if (q.q) {
-          where.push(`${p.search} like ?`);
-          params.push(likePrefix(q.q));
-        }
+      const result = await inUserContext(db, req, READ, async (ctx) => {
+        const { tx } = ctx;
+        const { sql, params } = placeFilter(ctx, p, q, [READ]);
         const rows = await tx.query<Record<string, unknown>>(
-          `${selectOf(p)} where ${where.join(' and ')} order by ${p.sort[page.sort]} ${page.order}, id limit ? offset ?`,
+          `${selectOf(p)} where ${sql} order by ${p.sort[page.sort]} ${page.order}, id limit ? offset ?`,
           [...params, page.end - page.start, page.start],
         );
         return {
           rows: rows.map(view),
-          ...(await countCapped(tx, `${p.table} where ${where.join(' and ')}`, params)),
+          ...(await countCapped(tx, `${p.table} where ${sql}`, params)),
         };
       });
       return sendList(reply, result);
@@ -221,6 +264,7 @@ function placeRoutesFor(app: FastifyInstance, p: Place) {
         const { cols, values } = writeSql(p, body);
         const { id } = await save(
           ctx.tx,
+          p,
           `insert into ${p.table} (tenant_id, org_unit_id, ${cols.join(', ')}) values (?, ?, ${cols.map(() => '?').join(', ')}) returning id`,
           [ctx.tx.tenantId, body.orgUnitId, ...values],
         );
@@ -253,6 +297,7 @@ function placeRoutesFor(app: FastifyInstance, p: Place) {
         const { cols, values } = writeSql(p, body);
         await save(
           ctx.tx,
+          p,
           `update ${p.table} set ${cols.map((c) => `${c} = ?`).join(', ')}, updated_at = now() where tenant_id = ? and id = ? returning id`,
           [...values, ctx.tx.tenantId, id],
         );
