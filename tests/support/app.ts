@@ -28,6 +28,8 @@ export async function startApp(
     extraPlugins?: ServerPlugin[];
     /** The job system's producer, made from this app's host (`startApp` gives it the host first). */
     jobs?: (host: PluginHost, db: Database) => JobClient;
+    /** Registers more on the app before it is ready (e.g. the admin's static files). */
+    beforeReady?: (app: FastifyInstance) => Promise<unknown>;
   } = {},
 ): Promise<TestApp> {
   const { appUrl } = inject('db');
@@ -40,6 +42,7 @@ export async function startApp(
     jwtSecret: randomBytes(32).toString('hex'),
     loginLimits: opts.loginLimits ?? { perIp: 10_000, perAccount: 10_000 },
   });
+  await opts.beforeReady?.(app);
   await app.ready();
   const close = async () => {
     await app.close();

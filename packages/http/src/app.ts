@@ -19,6 +19,7 @@ import { grantRoutes } from './routes/grants.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRunRoutes } from './routes/job-runs.ts';
 import { meRoutes } from './routes/me.ts';
+import { mePasswordRoutes } from './routes/me-password.ts';
 import { moduleRoutes } from './routes/modules.ts';
 import { orgUnitRoutes } from './routes/org-units.ts';
 import { platformRoutes } from './routes/platform.ts';
@@ -148,6 +149,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     async (api) => {
       await api.register(authRoutes);
       await api.register(meRoutes);
+      await api.register(mePasswordRoutes);
       await api.register(platformRoutes);
       await api.register(orgUnitRoutes);
       await api.register(userRoutes);

@@ -119,7 +119,10 @@ export const core: Pairs = {
   'users.unit': ['所属单元', 'Org unit'],
   'users.password': ['初始密码', 'Initial password'],
   'users.newPassword': ['新密码', 'New password'],
-  'users.passwordRule': ['密码至少 8 位', 'At least 8 characters'],
+  'users.passwordRule': [
+    '密码至少 10 位，且含大小写字母、数字、符号中的两类',
+    'At least 10 characters, mixing two of: lower case, upper case, digits, symbols',
+  ],
   'users.status': ['状态', 'Status'],
   'users.statuses.active': ['正常', 'Active'],
   'users.statuses.disabled': ['已停用', 'Disabled'],

@@ -55,7 +55,7 @@ export default function AccountPage() {
           <Form.Item
             name="newPassword"
             label={t('users.newPassword')}
-            rules={[{ required: true, min: 8, message: t('users.passwordRule') }]}
+            rules={[{ required: true, min: 10, message: t('users.passwordRule') }]}
           >
             <Input.Password autoComplete="new-password" />
           </Form.Item>

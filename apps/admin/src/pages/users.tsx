@@ -251,7 +251,7 @@ export default function UsersPage() {
           <Form.Item
             name="password"
             label={t('users.password')}
-            rules={[{ required: true, min: 8, message: t('users.passwordRule') }]}
+            rules={[{ required: true, min: 10, message: t('users.passwordRule') }]}
           >
             <Input.Password id="user-password" />
           </Form.Item>
@@ -281,7 +281,7 @@ export default function UsersPage() {
           <Form.Item
             name="password"
             label={t('users.newPassword')}
-            rules={[{ required: true, min: 8, message: t('users.passwordRule') }]}
+            rules={[{ required: true, min: 10, message: t('users.passwordRule') }]}
           >
             <Input.Password />
           </Form.Item>

@@ -164,7 +164,7 @@ export default function TenantsPage() {
           <Form.Item
             name="adminPassword"
             label={t('tenants.adminPassword')}
-            rules={[{ required: true, min: 8, message: t('users.passwordRule') }]}
+            rules={[{ required: true, min: 10, message: t('users.passwordRule') }]}
           >
             <Input.Password />
           </Form.Item>
