@@ -8,7 +8,7 @@ import {
 } from '@civicgrid/registry';
 import { createUnit } from '@civicgrid/tenancy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_UPLOAD } from '../../packages/http/src/routes/registry/io.ts';
+import { MAX_UPLOAD } from '../../packages/http/src/routes/registry/upload.ts';
 import { as, type Client, login, startApp, type TestApp, testPii } from '../support/app.ts';
 import { buildCity, type CityFixture } from '../support/fixture.ts';
 import { download, rowsOf, uploadTo, workbook } from '../support/xlsx.ts';

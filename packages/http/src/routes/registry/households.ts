@@ -1,14 +1,13 @@
-import { orgScopeSql } from '@civicgrid/authz';
 import { countCapped } from '@civicgrid/db';
 import { badInput, conflict } from '@civicgrid/kernel';
 import { houseUnit } from '@civicgrid/registry';
-import { inSubtreeOf } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { inUserContext, sendList, type UserContext } from '../../context.ts';
 import { errorResponses, IdParams, listQuery, pageOf, Uuid } from '../../schemas.ts';
+import { HOUSEHOLD_FILTERS, type HouseholdFilter, householdFilter } from './filters.ts';
 import { residentFor } from './residents.ts';
-import { likePrefix, recordIn } from './scope.ts';
+import { recordIn } from './scope.ts';
 
 const READ = 'registry.resident.read';
 const MANAGE = 'registry.resident.manage';
@@ -31,52 +30,7 @@ const HouseholdListRow = Type.Object({
   createdAt: Type.String(),
 });
 
-/** The households list's filters (and its export's). */
-export interface HouseholdFilter {
-  under?: string;
-  houseId?: string;
-  q?: string;
-}
-export const HOUSEHOLD_FILTERS = {
-  under: Type.Optional(Uuid),
-  houseId: Type.Optional(Uuid),
-  q: Type.Optional(Type.String({ minLength: 1, maxLength: 50, description: "the head's name prefix" })),
-};
 const SORT = { createdAt: 'hh.created_at' } as const;
-
-/**
- * The households filter as SQL on `hh` (household): inside the caller's scope for each of
- * `permissions` (the list: read; an export: read and export), then the list's filters.
- */
-export function householdFilter(ctx: UserContext, q: HouseholdFilter, permissions: string[]) {
-  const { tx, access } = ctx;
-  const where = ['hh.tenant_id = ?'];
-  const params: unknown[] = [tx.tenantId];
-  const add = (sql: string, ...values: unknown[]) => {
-    where.push(sql);
-    params.push(...values);
-  };
-  for (const permission of permissions) {
-    const s = orgScopeSql(access.scope(permission), tx.tenantId, 'hh.org_unit_id');
-    add(s.sql, ...s.params);
-  }
-  if (q.under) {
-    const sub = inSubtreeOf('u.path_key', 'tenant_id = ? and id = ?');
-    add(
-      `hh.org_unit_id in (select id from org_unit u where u.tenant_id = ? and ${sub})`,
-      ...[tx.tenantId, tx.tenantId, q.under, tx.tenantId, q.under],
-    );
-  }
-  if (q.houseId) add('hh.house_id = ?', q.houseId);
-  if (q.q)
-    add(
-      `exists (select 1 from resident hr where hr.tenant_id = hh.tenant_id and hr.id = hh.head_id and ${
-        /^[a-z]+$/.test(q.q) ? 'hr.name_initials' : 'hr.name'
-      } like ?)`,
-      likePrefix(q.q),
-    );
-  return { sql: where.join(' and '), params };
-}
 
 async function householdView(ctx: UserContext, id: string, permission: string) {
   const [h] = await ctx.tx.query<{

@@ -2,11 +2,11 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, type Readable, Transform } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { recordAudit } from '@civicgrid/audit';
 import { orgScopeSql } from '@civicgrid/authz';
-import { AppError, forbidden } from '@civicgrid/kernel';
+import { forbidden } from '@civicgrid/kernel';
 import {
   exportHouseholds,
   exportHouses,
@@ -23,10 +23,20 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type TSchema, Type } from 'typebox';
 import { inUserContext, type UserContext } from '../../context.ts';
 import { errorResponses } from '../../schemas.ts';
-import { HOUSEHOLD_FILTERS, type HouseholdFilter, householdFilter } from './households.ts';
-import { HOUSE, PLACE_FILTERS, type PlaceFilter, placeFilter, SHOP } from './places.ts';
-import { RESIDENT_FILTERS, type ResidentFilter, residentFilter } from './residents.ts';
+import {
+  HOUSEHOLD_FILTERS,
+  type HouseholdFilter,
+  householdFilter,
+  type PlaceFilter,
+  placeFilter,
+  placeFilters,
+  RESIDENT_FILTERS,
+  type ResidentFilter,
+  residentFilter,
+} from './filters.ts';
+import { HOUSE, SHOP } from './places.ts';
 import { needPii } from './scope.ts';
+import { fileIssue, MAX_UPLOAD, workbookBody, XLSX } from './upload.ts';
 
 /**
  * The registry in and out of Excel: for every kind in `IMPORT_KINDS` its template and its import
@@ -39,43 +49,15 @@ const RESIDENT_READ = 'registry.resident.read';
 const PLACE_READ = 'registry.place.read';
 const PII = 'registry.pii.read';
 const EXPORT = 'registry.data.export';
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-/** An xlsx of 100 k residents is ~8 MB; this leaves room without letting one upload fill the disk. */
-export const MAX_UPLOAD = 64 * 1024 * 1024;
-
-const fileIssue = (status: number, code: string, reason: string) =>
-  new AppError(status, code, `file: ${reason}`, [{ field: 'file', reason }]);
-const tooLarge = () => fileIssue(413, 'body_too_large', `the workbook is larger than ${MAX_UPLOAD >> 20} MB`);
-
-/** Passes the upload through, failing once it is larger than `max` bytes. */
-function capped(max: number) {
-  let seen = 0;
-  return new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      seen += chunk.length;
-      if (seen > max) done(tooLarge());
-      else done(null, chunk);
-    },
-  });
-}
 
 /**
- * The uploaded workbook as a stream, at most MAX_UPLOAD bytes. A declared length over the cap is
- * refused before a byte is read; an undeclared one (chunked) is cut off where it passes the cap.
+ * The upload as a capped stream (`workbookBody`: xlsx only, cut off past MAX_UPLOAD). A declared length
+ * over the cap is refused first, before a byte is read or anything is written.
  */
 function uploadOf(req: FastifyRequest): Readable {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== XLSX && type !== 'application/octet-stream')
-    throw fileIssue(
-      415,
-      'unsupported_media_type',
-      `send the workbook as the body, with content-type ${XLSX}`,
-    );
-  if (Number(req.headers['content-length'] ?? 0) > MAX_UPLOAD) throw tooLarge();
-  const body = req.body as Readable;
-  const source = body.pipe(capped(MAX_UPLOAD));
-  body.on('error', (e) => source.destroy(e));
-  return source;
+  if (Number(req.headers['content-length'] ?? 0) > MAX_UPLOAD)
+    throw fileIssue(413, 'body_too_large', `the workbook is larger than ${MAX_UPLOAD >> 20} MB`);
+  return workbookBody(req);
 }
 
 function attachment(reply: FastifyReply, name: string, file: string) {
@@ -193,7 +175,7 @@ const EXPORTS = (pii: Parameters<typeof needPii>[0]) =>
       list: 'houses',
       what: 'house',
       read: PLACE_READ,
-      filters: PLACE_FILTERS,
+      filters: placeFilters(HOUSE),
       personal: false,
       write: (ctx, f, out) => exportHouses(ctx.tx, out, placeFilter(ctx, HOUSE, f, [PLACE_READ, EXPORT])),
     } satisfies ExportDef<PlaceFilter>,
@@ -201,7 +183,7 @@ const EXPORTS = (pii: Parameters<typeof needPii>[0]) =>
       list: 'shops',
       what: 'shop',
       read: PLACE_READ,
-      filters: PLACE_FILTERS,
+      filters: placeFilters(SHOP),
       personal: true,
       write: (ctx, f, out, unmasked) =>
         exportShops(ctx.tx, out, placeFilter(ctx, SHOP, f, [PLACE_READ, EXPORT]), unmasked),

@@ -1,12 +1,11 @@
-import { orgScopeSql } from '@civicgrid/authz';
 import { countCapped, type Tx } from '@civicgrid/db';
 import { badInput, conflict } from '@civicgrid/kernel';
-import { inSubtreeOf } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
 import { type TObject, Type } from 'typebox';
 import { inUserContext, sendList, type UserContext } from '../../context.ts';
 import { errorResponses, IdParams, listQuery, pageOf, Uuid } from '../../schemas.ts';
-import { likePrefix, recordIn, unitFor } from './scope.ts';
+import { type PlaceFilter, placeFilter, placeFilters } from './filters.ts';
+import { recordIn, unitFor } from './scope.ts';
 
 const READ = 'registry.place.read';
 const MANAGE = 'registry.place.manage';
@@ -99,56 +98,6 @@ const view = (r: Record<string, unknown>) => ({
   updatedAt: new Date(r.updatedAt as string).toISOString(),
 });
 
-/** The houses and shops lists' filters (and their exports'). */
-export interface PlaceFilter {
-  orgUnitId?: string;
-  under?: string;
-  q?: string;
-  use?: string;
-}
-export const PLACE_FILTERS = {
-  orgUnitId: Type.Optional(Uuid),
-  under: Type.Optional(Uuid),
-  q: Type.Optional(
-    Type.String({ minLength: 1, maxLength: 50, description: 'address (house) or name (shop) prefix' }),
-  ),
-  use: Type.Optional(HouseFields.use),
-};
-
-/**
- * A place list's filter as SQL on the bare table (no alias): inside the caller's scope for each of
- * `permissions` (the list: read; an export: read and export), then the filters the list was given.
- */
-export function placeFilter(ctx: UserContext, p: Place, q: PlaceFilter, permissions: string[]) {
-  const { tx, access } = ctx;
-  const where = ['tenant_id = ?'];
-  const params: unknown[] = [tx.tenantId];
-  for (const permission of permissions) {
-    const s = orgScopeSql(access.scope(permission), tx.tenantId);
-    where.push(s.sql);
-    params.push(...s.params);
-  }
-  if (q.orgUnitId) {
-    where.push('org_unit_id = ?');
-    params.push(q.orgUnitId);
-  }
-  if (q.under) {
-    const sub = inSubtreeOf('u.path_key', 'tenant_id = ? and id = ?');
-    where.push(`org_unit_id in (select id from org_unit u where u.tenant_id = ? and ${sub})`);
-    params.push(tx.tenantId, tx.tenantId, q.under, tx.tenantId, q.under);
-  }
-  if (q.q) {
-    where.push(`${p.search} like ?`);
-    params.push(likePrefix(q.q));
-  }
-  if (q.use) {
-    if (p.table !== 'house') throw badInput('use', 'only houses have a use');
-    where.push('use = ?');
-    params.push(q.use);
-  }
-  return { sql: where.join(' and '), params };
-}
-
 async function placeIn(ctx: UserContext, p: Place, id: string, permission: string) {
   const [row] = await ctx.tx.query<Record<string, unknown>>(`${selectOf(p)} where tenant_id = ? and id = ?`, [
     ctx.tx.tenantId,
@@ -221,7 +170,7 @@ function placeRoutesFor(app: FastifyInstance, p: Place) {
       config: perm(READ),
       schema: {
         tags,
-        querystring: listQuery(Object.keys(p.sort), PLACE_FILTERS),
+        querystring: listQuery(Object.keys(p.sort), placeFilters(p)),
         response: { 200: Type.Array(View), ...errorResponses },
       },
     },

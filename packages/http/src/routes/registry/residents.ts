@@ -1,4 +1,3 @@
-import { orgScopeSql } from '@civicgrid/authz';
 import { countCapped } from '@civicgrid/db';
 import { badInput } from '@civicgrid/kernel';
 import {
@@ -6,11 +5,8 @@ import {
   createResident,
   getResident,
   houseUnit,
-  idLookupHash,
   moveIn,
   moveOut,
-  type Pii,
-  phoneLookupHash,
   RESIDENT_COLUMNS,
   type ResidentInput,
   type ResidentRow,
@@ -18,12 +14,12 @@ import {
   revealField,
   updateResident,
 } from '@civicgrid/registry';
-import { inSubtreeOf } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { inUserContext, sendList, type UserContext } from '../../context.ts';
 import { errorResponses, IdParams, listQuery, Name, Phone, pageOf, Uuid } from '../../schemas.ts';
-import { likePrefix, needPii, recordIn, unitFor } from './scope.ts';
+import { RESIDENT_FILTERS, type ResidentFilter, residentFilter } from './filters.ts';
+import { needPii, recordIn, unitFor } from './scope.ts';
 
 const READ = 'registry.resident.read';
 const MANAGE = 'registry.resident.manage';
@@ -107,80 +103,6 @@ const RevealBody = Type.Object(
 );
 
 const SORT = { name: 'r.name', createdAt: 'r.created_at', birthDate: 'r.birth_date' } as const;
-
-/** The list's filters (`GET /residents`, and its export), as one place builds them. */
-export interface ResidentFilter {
-  under?: string;
-  houseId?: string;
-  q?: string;
-  idNumber?: string;
-  phone?: string;
-  registration?: string;
-  tagId?: string;
-}
-
-export const RESIDENT_FILTERS = {
-  under: Type.Optional(Uuid),
-  houseId: Type.Optional(Uuid),
-  q: Type.Optional(
-    Type.String({ minLength: 1, maxLength: 50, description: 'name prefix, or pinyin initials' }),
-  ),
-  idNumber: Type.Optional(
-    Type.String({ minLength: 5, maxLength: 20, description: 'the full number: exact match' }),
-  ),
-  phone: Type.Optional(Phone),
-  registration: Type.Optional(Registration),
-  tagId: Type.Optional(Uuid),
-};
-
-/**
- * The residents filter as SQL on `r` (resident) and `c` (its current residence): inside the caller's
- * scope for each of `permissions` (the list: read; an export: read and export), then the list's filters.
- */
-export async function residentFilter(
-  ctx: UserContext,
-  q: ResidentFilter,
-  pii: Pii | undefined,
-  permissions: string[],
-): Promise<{ sql: string; params: unknown[] }> {
-  const { tx, access } = ctx;
-  const where = ['r.tenant_id = ?'];
-  const params: unknown[] = [tx.tenantId];
-  const add = (sql: string, ...values: unknown[]) => {
-    where.push(sql);
-    params.push(...values);
-  };
-  for (const permission of permissions) {
-    const s = orgScopeSql(access.scope(permission), tx.tenantId, 'r.org_unit_id');
-    add(s.sql, ...s.params);
-  }
-  if (q.under) {
-    const sub = inSubtreeOf('u.path_key', 'tenant_id = ? and id = ?');
-    add(
-      `r.org_unit_id in (select id from org_unit u where u.tenant_id = ? and ${sub})`,
-      ...[tx.tenantId, tx.tenantId, q.under, tx.tenantId, q.under],
-    );
-  }
-  if (q.houseId) add('c.house_id = ?', q.houseId);
-  if (q.registration) add('r.registration = ?', q.registration);
-  if (q.q) add(/^[a-z]+$/.test(q.q) ? 'r.name_initials like ?' : 'r.name like ?', likePrefix(q.q));
-  if (q.idNumber) add('r.id_hash = ?', idLookupHash(tx, needPii(pii), q.idNumber));
-  if (q.phone) add('r.phone_hash = ?', phoneLookupHash(tx, needPii(pii), q.phone));
-  if (q.tagId) {
-    // Filtering by a sensitive group would reveal who is in it.
-    const [t] = await tx.query<{ sensitive: boolean }>(
-      `select sensitive from focus_tag where tenant_id = ? and id = ?`,
-      [tx.tenantId, q.tagId],
-    );
-    if (!t || (t.sensitive && !access.holdsAnywhere(SENSITIVE)))
-      throw badInput('tagId', 'no such focus group');
-    add(
-      'exists (select 1 from resident_tag rt where rt.tenant_id = r.tenant_id and rt.resident_id = r.id and rt.tag_id = ?)',
-      q.tagId,
-    );
-  }
-  return { sql: where.join(' and '), params };
-}
 
 /** Loads a resident the caller may act on with `permission`; outside her scope: 404. */
 export async function residentFor(ctx: UserContext, id: string, permission: string): Promise<ResidentRow> {
