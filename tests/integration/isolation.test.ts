@@ -18,6 +18,7 @@ let bHouseId: string;
 let bShopId: string;
 let bTagId: string;
 let bHouseholdId: string;
+let bNoticeId: string;
 
 beforeAll(async () => {
   t = await startApp();
@@ -25,6 +26,11 @@ beforeAll(async () => {
   adminA = as(t.app, (await login(t.app, a.code, 'admin')).accessToken);
   const adminB = as(t.app, (await login(t.app, b.code, 'admin')).accessToken);
   bGrantId = (await adminB.get(`/grants?userId=${b.users.streetA}`)).json()[0].id;
+  // The example module on in both tenants, and a notice of B's for its id routes.
+  for (const admin of [adminA, adminB]) await admin.put('/modules/bulletin', { enabled: true });
+  bNoticeId = (
+    await adminB.post('/m/bulletin/notices', { orgUnitId: b.units.gridA1a, title: 'B的通知' })
+  ).json().id;
   bRoleId = b.roleIds.get('grid-worker')!;
   // Registry records of tenant B's.
   bHouseId = (
@@ -97,6 +103,7 @@ describe('cross-tenant', () => {
       '/api/v1/shops/': () => bShopId,
       '/api/v1/households/': () => bHouseholdId,
       '/api/v1/imports/': () => bImportId,
+      '/api/v1/m/bulletin/notices/': () => bNoticeId,
     };
     // Module ids name installed plugins, the same for every tenant; what a tenant switches is its own
     // tenant_module row (modules.test.ts: A on, B off).

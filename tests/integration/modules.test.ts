@@ -264,6 +264,33 @@ describe('startup checks', () => {
     ).toThrow(/outside its namespace/);
   });
 
+  it('refuses named conditions outside the plugin, and default grants naming undeclared ones', () => {
+    const perm = { key: 'alpha.thing.delete', title: { 'zh-CN': 'x', en: 'x' } };
+    const own = { name: 'own', title: { 'zh-CN': 'x', en: 'x' }, field: 'ownerId', column: 'owner_id' };
+    expect(
+      () =>
+        new PluginHost([
+          plugin('alpha', { permissions: [perm], conditions: [{ ...own, subjects: ['core.user'] }] }),
+        ]),
+    ).toThrow(/declares condition "own" badly \(core.user\)/);
+    expect(
+      () =>
+        new PluginHost([
+          plugin('alpha', {
+            permissions: [perm],
+            conditions: [{ ...own, subjects: ['alpha.thing'] }],
+            defaultGrants: { 'grid-worker': ['alpha.thing.delete?theirs'] },
+          }),
+        ]),
+    ).toThrow(/grants alpha.thing.delete\?theirs to grid-worker but does not declare it/);
+    const fine = plugin('alpha', {
+      permissions: [perm],
+      conditions: [{ ...own, subjects: ['alpha.thing'] }],
+      defaultGrants: { 'grid-worker': ['alpha.thing.delete?own'] },
+    });
+    expect(new PluginHost([fine]).plugins).toHaveLength(1);
+  });
+
   it('fails when a plugin route declares no permission', async () => {
     const open = plugin('open', {
       routes(app) {

@@ -11,7 +11,10 @@ export function permissionCatalog(host: PluginHost): PermissionCatalog {
   const catalog = new PermissionCatalog();
   catalog.register(CORE_PERMISSIONS, 'core');
   catalog.register(REGISTRY_PERMISSIONS, 'registry');
-  for (const { group, defs } of host.permissions()) catalog.register(defs, group);
+  for (const { group, defs, conditions } of host.permissions()) {
+    catalog.register(defs, group);
+    catalog.registerConditions(conditions);
+  }
   return catalog;
 }
 

@@ -1,18 +1,28 @@
-import type { PermissionDef } from '@civicgrid/kernel';
+import type { NamedCondition, PermissionDef } from '@civicgrid/kernel';
 
-export type { PermissionDef };
+export type { NamedCondition, PermissionDef };
 
 const KEY = /^[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*\.[a-z][a-z0-9-]*$/;
 
-/** `core.user.read` → subject `core.user`, action `read` (the CASL pair). */
-export function splitPermission(key: string): { subject: string; action: string } {
-  const i = key.lastIndexOf('.');
-  return { subject: key.slice(0, i), action: key.slice(i + 1) };
+/**
+ * `core.user.read` → subject `core.user`, action `read` (the CASL pair); a role's entry may carry a
+ * named condition: `bulletin.notice.delete?own` → the same pair and `condition: 'own'`.
+ */
+export function splitPermission(key: string): { subject: string; action: string; condition?: string } {
+  const q = key.indexOf('?');
+  const base = q < 0 ? key : key.slice(0, q);
+  const i = base.lastIndexOf('.');
+  const split = { subject: base.slice(0, i), action: base.slice(i + 1) };
+  return q < 0 ? split : { ...split, condition: key.slice(q + 1) };
 }
+
+/** Finds the named condition `name` declared for `subject`'s permissions. */
+export type ConditionLookup = (subject: string, name: string) => NamedCondition | undefined;
 
 /** Every permission the running system knows; plugins add theirs at startup. */
 export class PermissionCatalog {
   readonly #defs = new Map<string, PermissionDef>();
+  readonly #conditions = new Map<string, NamedCondition>(); // `<subject>?<name>`
 
   register(defs: PermissionDef[], group: string): void {
     for (const d of defs) {
@@ -22,12 +32,28 @@ export class PermissionCatalog {
     }
   }
 
-  has(key: string): boolean {
-    return this.#defs.has(key);
+  registerConditions(conditions: NamedCondition[]): void {
+    for (const c of conditions)
+      for (const subject of c.subjects) this.#conditions.set(`${subject}?${c.name}`, c);
   }
+
+  /** A permission, or a permission with a named condition declared for its subject. */
+  has(key: string): boolean {
+    const { subject, action, condition } = splitPermission(key);
+    if (!this.#defs.has(`${subject}.${action}`)) return false;
+    return condition === undefined || this.#conditions.has(`${subject}?${condition}`);
+  }
+
+  readonly condition: ConditionLookup = (subject, name) => this.#conditions.get(`${subject}?${name}`);
 
   list(): PermissionDef[] {
     return [...this.#defs.values()];
+  }
+
+  /** The conditions a permission may carry (for the roles matrix). */
+  conditionsOf(key: string): NamedCondition[] {
+    const { subject } = splitPermission(key);
+    return [...this.#conditions.entries()].filter(([k]) => k.startsWith(`${subject}?`)).map(([, c]) => c);
   }
 }
 

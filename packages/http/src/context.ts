@@ -109,7 +109,10 @@ export async function inUserContext<T>(
     if (!p.alive) throw new AppError(401, 'session_revoked', 'this session has ended; log in again');
     if (opts.module && !p.modules.includes(opts.module))
       throw new AppError(403, 'module_disabled', `the module ${opts.module} is not enabled for this tenant`);
-    const access = new Access(p.grants);
+    const access = new Access(p.grants, {
+      userId: claims.sub,
+      conditions: req.server.deps.catalog.condition,
+    });
     if (permission && !access.holdsAnywhere(permission))
       throw forbidden(`you need the permission ${permission}`);
     const actor = actorOf(req, 'user', claims.sub, p.username);

@@ -1,6 +1,7 @@
 import type { MigrationSource, Tx } from '@civicgrid/db';
 import type {
   EventSubscription,
+  NamedCondition,
   PermissionDef,
   PlatformJobs,
   PluginDeps,
@@ -107,7 +108,17 @@ export class PluginHost {
       if (!perm.key.startsWith(`${p.id}.`))
         throw new PluginSetupError(`plugin "${p.id}" declares permission ${perm.key} outside its namespace`);
     }
+    for (const c of p.conditions ?? []) {
+      const stray = c.subjects.find((s) => !s.startsWith(`${p.id}.`));
+      if (stray || !/^[a-z][a-z0-9-]{0,39}$/.test(c.name))
+        throw new PluginSetupError(
+          `plugin "${p.id}" declares condition "${c.name}" badly (${stray ?? 'name'})`,
+        );
+    }
     const own = new Set((p.permissions ?? []).map((x) => x.key));
+    for (const x of p.permissions ?? [])
+      for (const c of p.conditions ?? [])
+        if (c.subjects.includes(x.key.slice(0, x.key.lastIndexOf('.')))) own.add(`${x.key}?${c.name}`);
     for (const [role, keys] of Object.entries(p.defaultGrants ?? {})) {
       const stray = keys.find((k) => !own.has(k));
       if (stray)
@@ -151,8 +162,12 @@ export class PluginHost {
     return this.plugins.flatMap((p) => p.entities ?? []);
   }
 
-  permissions(): Array<{ group: string; defs: PermissionDef[] }> {
-    return this.plugins.map((p) => ({ group: p.id, defs: p.permissions ?? [] }));
+  permissions(): Array<{ group: string; defs: PermissionDef[]; conditions: NamedCondition[] }> {
+    return this.plugins.map((p) => ({
+      group: p.id,
+      defs: p.permissions ?? [],
+      conditions: p.conditions ?? [],
+    }));
   }
 
   /** Subscribers of an event type, with the plugin each belongs to. */

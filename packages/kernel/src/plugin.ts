@@ -17,6 +17,24 @@ export interface PermissionDef {
 }
 
 /**
+ * A named condition a role can put on a permission of the plugin's ("only notices she posted"): a role
+ * holding `<permission>?<name>` (e.g. `bulletin.notice.delete?own`) may act on a record in its scope
+ * only where the record's `field` is the user's own id. Checked by CASL on single records (the record
+ * must carry `field`) and turned into `<column> = <user id>` for lists.
+ */
+export interface NamedCondition {
+  /** kebab-case, unique in the plugin */
+  name: string;
+  title: LocalizedText;
+  /** the subjects (`<plugin>.<subject>`) whose permissions may carry it */
+  subjects: string[];
+  /** the record's field as routes pass it to `Access.can` */
+  field: string;
+  /** the same field's column, for SQL */
+  column: string;
+}
+
+/**
  * A typed reference to a service one plugin provides and others use. The consumer declares the
  * interface it expects under the provider's id, so no plugin imports another; the host checks at
  * startup that every consumed service has a provider.
@@ -165,6 +183,8 @@ export interface ServerPlugin {
   migrations?: URL;
   /** Keys must start with `<id>.`. */
   permissions?: PermissionDef[];
+  /** Conditions roles may put on this plugin's permissions (`<permission>?<name>`). */
+  conditions?: NamedCondition[];
   /** Permissions added to the tenant's default roles (by role key) when the module is enabled. */
   defaultGrants?: Record<string, string[]>;
   settings?: { schema: SettingsSchema };

@@ -48,7 +48,7 @@ async function checkDelegable(ctx: UserContext, roleId: string, unitId: string) 
     throw forbidden('you may grant roles only inside your own scope');
   const role = await ctx.tx.em.findOne(RoleEntity, { id: roleId });
   if (!role) throw badInput('roleId', 'no such role');
-  const missing = role.permissions.filter((p) => !ctx.access.can(p, unit.ancestorIds));
+  const missing = role.permissions.filter((p) => !ctx.access.covers(p, unit.ancestorIds));
   if (missing.length)
     throw forbidden(`you cannot grant ${role.key} here: you do not hold ${missing.join(', ')} on this unit`);
   return { unit, role };

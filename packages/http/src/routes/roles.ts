@@ -56,7 +56,7 @@ export async function roleRoutes(app: FastifyInstance) {
       throw forbidden('managing roles needs a tenant-wide grant');
     for (const p of permissions ?? []) {
       if (!catalog.has(p)) throw badInput('permissions', `unknown permission ${p}`);
-      if (ctx.access.scope(p) !== 'all')
+      if (!ctx.access.coversEverywhere(p))
         throw forbidden(`you cannot give a role ${p}: you do not hold it tenant-wide`);
     }
   };
@@ -73,12 +73,23 @@ export async function roleRoutes(app: FastifyInstance) {
               key: Type.String(),
               group: Type.Optional(Type.String()),
               title: Type.Object({ 'zh-CN': Type.String(), en: Type.String() }),
+              // Named conditions a role may put on it: the role holds `<key>?<name>`.
+              conditions: Type.Array(
+                Type.Object({
+                  name: Type.String(),
+                  title: Type.Object({ 'zh-CN': Type.String(), en: Type.String() }),
+                }),
+              ),
             }),
           ),
         },
       },
     },
-    async () => catalog.list(),
+    async () =>
+      catalog.list().map((d) => ({
+        ...d,
+        conditions: catalog.conditionsOf(d.key).map((c) => ({ name: c.name, title: c.title })),
+      })),
   );
 
   app.get(

@@ -14,5 +14,9 @@ export const bulletinNotices = serviceRef<BulletinNotices>('bulletin.notices');
 export const PERMISSIONS = {
   read: 'bulletin.notice.read',
   post: 'bulletin.notice.create',
+  remove: 'bulletin.notice.delete',
   tally: 'bulletin.tally.read',
 } as const;
+
+/** The named condition `own`: a role holding `bulletin.notice.delete?own` removes only what she posted. */
+export const OWN = 'own';

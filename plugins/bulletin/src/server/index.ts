@@ -1,5 +1,5 @@
 import { defineServerPlugin } from '@civicgrid/kernel';
-import { type BulletinNotices, bulletinNotices, PERMISSIONS } from '../common/index.ts';
+import { type BulletinNotices, bulletinNotices, OWN, PERMISSIONS } from '../common/index.ts';
 import { bulletinRoutes } from './routes.ts';
 import { tallyJob } from './tally.ts';
 
@@ -26,13 +26,24 @@ export const bulletinPlugin = defineServerPlugin({
   permissions: [
     { key: PERMISSIONS.read, title: { 'zh-CN': '查看公告', en: 'View notices' } },
     { key: PERMISSIONS.post, title: { 'zh-CN': '发布公告', en: 'Post notices' } },
+    { key: PERMISSIONS.remove, title: { 'zh-CN': '撤下公告', en: 'Remove notices' } },
     { key: PERMISSIONS.tally, title: { 'zh-CN': '查看公告统计', en: 'View notice tallies' } },
   ],
+  conditions: [
+    {
+      name: OWN,
+      title: { 'zh-CN': '仅本人发布的', en: 'Only those she posted' },
+      subjects: ['bulletin.notice'],
+      field: 'postedBy',
+      column: 'posted_by',
+    },
+  ],
   defaultGrants: {
-    'tenant-admin': [PERMISSIONS.read, PERMISSIONS.post, PERMISSIONS.tally],
-    'street-admin': [PERMISSIONS.read, PERMISSIONS.post, PERMISSIONS.tally],
-    'community-secretary': [PERMISSIONS.read, PERMISSIONS.post, PERMISSIONS.tally],
-    'grid-leader': [PERMISSIONS.read, PERMISSIONS.post],
+    'tenant-admin': [PERMISSIONS.read, PERMISSIONS.post, PERMISSIONS.remove, PERMISSIONS.tally],
+    'street-admin': [PERMISSIONS.read, PERMISSIONS.post, PERMISSIONS.remove, PERMISSIONS.tally],
+    'community-secretary': [PERMISSIONS.read, PERMISSIONS.post, PERMISSIONS.remove, PERMISSIONS.tally],
+    // A grid leader takes down her own notices; the community's are the secretary's to remove.
+    'grid-leader': [PERMISSIONS.read, PERMISSIONS.post, `${PERMISSIONS.remove}?${OWN}`],
     'grid-worker': [PERMISSIONS.read],
     inspector: [PERMISSIONS.read, PERMISSIONS.tally],
   },

@@ -9,7 +9,7 @@ import {
   Uuid,
   userContextOf,
 } from '@civicgrid/http';
-import { badInput, forbidden, type PluginDeps } from '@civicgrid/kernel';
+import { badInput, forbidden, notFound, type PluginDeps } from '@civicgrid/kernel';
 import { getUnit } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
@@ -22,6 +22,8 @@ const NoticeView = Type.Object({
   body: Type.String(),
   postedBy: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String(),
+  /** whether the caller may remove it (her role may allow only notices she posted) */
+  canRemove: Type.Boolean(),
 });
 const NoticeBody = Type.Object(
   {
@@ -40,6 +42,7 @@ interface NoticeRow {
   body: string;
   postedBy: string | null;
   createdAt: Date | string;
+  canRemove: boolean;
 }
 const view = (r: NoticeRow) => ({ ...r, createdAt: new Date(r.createdAt).toISOString() });
 const COLUMNS = `id, org_unit_id as "orgUnitId", title, body, posted_by as "postedBy", created_at as "createdAt"`;
@@ -54,6 +57,8 @@ async function scopedPage<R>(
   q: {
     table: string;
     columns: string;
+    /** values for `?` placeholders in `columns` */
+    columnParams?: unknown[];
     filter: { sql: string; value: unknown } | null;
     orderBy: string;
     page: { start: number; end: number; order: 'asc' | 'desc' };
@@ -65,7 +70,7 @@ async function scopedPage<R>(
   const rows = await tx.query<R>(
     `select ${q.columns} from ${q.table} where ${where}
       order by ${q.orderBy} ${q.page.order}, org_unit_id limit ? offset ?`,
-    [...params, q.page.end - q.page.start, q.page.start],
+    [...(q.columnParams ?? []), ...params, q.page.end - q.page.start, q.page.start],
   );
   return { rows, ...(await countCapped(tx, `${q.table} where ${where}`, params)) };
 }
@@ -82,9 +87,13 @@ export function bulletinRoutes(app: FastifyInstance, deps: PluginDeps) {
     },
     async (req, reply) => {
       const q = req.query as { orgUnitId?: string };
-      const page = await scopedPage<NoticeRow>(userContextOf(req), PERMISSIONS.read, {
+      const ctx = userContextOf(req);
+      // The remove permission's own scope, named conditions included (`posted_by = <her id>`).
+      const removable = ctx.access.where(PERMISSIONS.remove, ctx.tx.tenantId);
+      const page = await scopedPage<NoticeRow>(ctx, PERMISSIONS.read, {
         table: 'bulletin_notice',
-        columns: COLUMNS,
+        columns: `${COLUMNS}, ${removable.sql} as "canRemove"`,
+        columnParams: removable.params,
         filter: q.orgUnitId ? { sql: 'org_unit_id = ?', value: q.orgUnitId } : null,
         orderBy: 'created_at',
         page: pageOf(req.query as never, 'createdAt'),
@@ -115,6 +124,7 @@ export function bulletinRoutes(app: FastifyInstance, deps: PluginDeps) {
          returning ${COLUMNS}`,
         [ctx.tx.tenantId, unit.id, input.title, input.body ?? '', ctx.user.id],
       );
+      row!.canRemove = ctx.access.can(PERMISSIONS.remove, unit.ancestorIds, { postedBy: ctx.user.id });
       await ctx.audit({
         action: 'bulletin.notice.create',
         targetType: 'bulletin.notice',
@@ -125,6 +135,40 @@ export function bulletinRoutes(app: FastifyInstance, deps: PluginDeps) {
       await deps.events.publish(ctx.tx, noticePosted, { noticeId: row!.id, orgUnitId: unit.id });
       reply.code(201);
       return view(row!);
+    },
+  );
+
+  app.delete(
+    '/notices/:id',
+    {
+      config: { access: { kind: 'permission', permission: PERMISSIONS.remove } },
+      schema: {
+        params: Type.Object({ id: Uuid }, { additionalProperties: false }),
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const ctx = userContextOf(req);
+      const { id } = req.params as { id: string };
+      const [notice] = await ctx.tx.query<{ orgUnitId: string; postedBy: string | null; title: string }>(
+        `select org_unit_id as "orgUnitId", posted_by as "postedBy", title from bulletin_notice
+         where tenant_id = ? and id = ?`,
+        [ctx.tx.tenantId, id],
+      );
+      const unit = notice ? await getUnit(ctx.tx, notice.orgUnitId) : null;
+      if (!notice || !unit || !ctx.access.can(PERMISSIONS.read, unit.ancestorIds)) throw notFound('notice');
+      // The record's fields go along: a role holding only `?own` passes for notices she posted.
+      if (!ctx.access.can(PERMISSIONS.remove, unit.ancestorIds, { postedBy: notice.postedBy }))
+        throw forbidden('you may remove only the notices your role allows (perhaps only your own)');
+      await ctx.tx.query('delete from bulletin_notice where tenant_id = ? and id = ?', [ctx.tx.tenantId, id]);
+      await ctx.audit({
+        action: 'bulletin.notice.delete',
+        targetType: 'bulletin.notice',
+        targetId: id,
+        orgUnitId: unit.id,
+        before: { title: notice.title, postedBy: notice.postedBy },
+      });
+      return reply.status(204).send();
     },
   );
 
