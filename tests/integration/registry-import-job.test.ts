@@ -1,21 +1,19 @@
-import { PassThrough, Readable } from 'node:stream';
 import type { Database } from '@civicgrid/db';
 import { createJobClient, type JobClient, type RunningWorker, startWorker } from '@civicgrid/jobs';
 import type { PluginHost } from '@civicgrid/kernel';
-import { generatePeople, makeIdCard, RESIDENT_HEADERS, readSheet, writeSheet } from '@civicgrid/registry';
+import { generatePeople, makeIdCard, RESIDENT_HEADERS } from '@civicgrid/registry';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openCoreDatabase } from '../../apps/api/src/app.ts';
 import { as, type Client, login, startApp, type TestApp } from '../support/app.ts';
 import { buildCity, type CityFixture } from '../support/fixture.ts';
 import { asOwner, BACKENDS, type TestBackend, testBackend, waitFor } from '../support/jobs.ts';
+import { rowsOf, workbook, XLSX } from '../support/xlsx.ts';
 
 /**
  * Background imports end to end: the API stores the workbook sealed and queues the registry's job, a
  * real worker reads it batch by batch, the import shows its progress and counts, the report comes back.
  * On both queue backends.
  */
-const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-
 interface ImportView {
   id: string;
   kind: string;
@@ -28,22 +26,6 @@ interface ImportView {
   error: string | null;
   fileSize: number;
   runId: string | null;
-}
-
-async function workbook(rows: string[][]): Promise<Buffer> {
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on('data', (c: Buffer) => chunks.push(c));
-  const sheet = writeSheet(out, '居民', rows[0]!);
-  for (const r of rows.slice(1)) sheet.add(r);
-  await sheet.end();
-  return Buffer.concat(chunks);
-}
-
-async function rowsOf(file: Buffer): Promise<string[][]> {
-  const rows: string[][] = [];
-  for await (const r of readSheet(Readable.from([file]))) rows.push(r.cells);
-  return rows;
 }
 
 const REG = { local: '户籍', floating: '流动', overseas: '境外' } as const;
