@@ -2,13 +2,16 @@
 // any of its sources (the shell, admin-kit, the plugins' client halves), so a fresh clone's
 // `pnpm install && pnpm start` serves a working UI. A build takes ~10 s; an up-to-date one is skipped.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const admin = join(root, 'apps/admin');
 const built = join(admin, 'dist/index.html');
+// The newest source mtime the current build was made from (not the build's own time: a file saved
+// while a build runs must still count as newer).
+const stamp = join(admin, 'dist/.sources-mtime');
 
 function newest(path) {
   if (!existsSync(path)) return 0;
@@ -31,8 +34,9 @@ const sources = [
     join(root, 'plugins', p, 'src/common'),
   ]),
 ];
-const stale = !existsSync(built) || Math.max(...sources.map(newest)) > statSync(built).mtimeMs;
-if (stale) {
+const current = Math.max(...sources.map(newest));
+const builtFrom = existsSync(built) && existsSync(stamp) ? Number(readFileSync(stamp, 'utf8')) : -1;
+if (current > builtFrom) {
   process.stdout.write('building the admin app (apps/admin/dist is missing or stale)…\n');
   const r = spawnSync('pnpm', ['--filter', '@civicgrid/admin', 'build'], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) {
@@ -41,4 +45,5 @@ if (stale) {
     );
     process.exit(r.status ?? 1);
   }
+  writeFileSync(stamp, String(current));
 }

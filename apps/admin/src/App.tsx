@@ -4,13 +4,14 @@ import {
   createI18n,
   dataProvider,
   HOME,
+  hideForbidden,
   type Locale,
   pluginResources,
   session,
   setSessionEndedHandler,
   visiblePlugins,
 } from '@civicgrid/admin-kit';
-import { Authenticated, Refine } from '@refinedev/core';
+import { Authenticated, CanAccess, Refine } from '@refinedev/core';
 import routerProvider, { CatchAllNavigate } from '@refinedev/react-router';
 import { App as AntdApp, ConfigProvider, Spin } from 'antd';
 import enUS from 'antd/locale/en_US';
@@ -52,6 +53,7 @@ const pages = {
   tenants: lazy(() => import('./pages/platform/tenants.tsx')),
   account: lazy(() => import('./pages/account.tsx')),
   notFound: lazy(() => import('./pages/not-found.tsx')),
+  forbidden: lazy(() => import('./pages/not-found.tsx').then((m) => ({ default: m.Forbidden }))),
 };
 const pluginPages = new Map<string, ComponentType>();
 for (const p of clientPlugins)
@@ -68,6 +70,12 @@ const page = (C: ComponentType) => (
     <C />
   </Suspense>
 );
+/** A page behind its resource's list permission: typing the URL shows "no access", not a broken page. */
+const guarded = (resource: string, C: ComponentType) => (
+  <CanAccess resource={resource} action="list" fallback={page(pages.forbidden)}>
+    {page(C)}
+  </CanAccess>
+);
 
 /** Sends a logged-in visitor of /login to her home. */
 function Home() {
@@ -80,13 +88,17 @@ export function App() {
   setLocaleState = setLocale;
   const me = useSyncExternalStore(session.subscribe, session.snapshot);
   const resources = useMemo(
-    () => [
-      ...coreResources(i18n.t),
-      ...pluginResources(clientPlugins, me, locale).map((r) => ({
-        ...r,
-        meta: { ...r.meta, icon: typeof r.meta?.icon === 'string' ? ICONS[r.meta.icon] : r.meta?.icon },
-      })),
-    ],
+    () =>
+      hideForbidden(
+        [
+          ...coreResources(i18n.t),
+          ...pluginResources(clientPlugins, me, locale).map((r) => ({
+            ...r,
+            meta: { ...r.meta, icon: typeof r.meta?.icon === 'string' ? ICONS[r.meta.icon] : r.meta?.icon },
+          })),
+        ],
+        me,
+      ),
     [me, locale],
   );
   // Routes of a module exist only while the tenant has it and the user may use it.
@@ -124,18 +136,18 @@ export function App() {
                     me?.kind === 'operator' ? <Navigate to={HOME.operator} replace /> : page(pages.dashboard)
                   }
                 />
-                <Route path="/org-units" element={page(pages.orgUnits)} />
-                <Route path="/users" element={page(pages.users)} />
-                <Route path="/grants" element={page(pages.grants)} />
-                <Route path="/roles" element={page(pages.roles)} />
-                <Route path="/modules" element={page(pages.modules)} />
-                <Route path="/job-runs" element={page(pages.jobRuns)} />
-                <Route path="/audit-log" element={page(pages.audit)} />
-                <Route path="/registry/residents" element={page(pages.residents)} />
-                <Route path="/registry/houses" element={page(pages.houses)} />
-                <Route path="/registry/shops" element={page(pages.shops)} />
-                <Route path="/registry/import" element={page(pages.import)} />
-                <Route path="/platform/tenants" element={page(pages.tenants)} />
+                <Route path="/org-units" element={guarded('org-units', pages.orgUnits)} />
+                <Route path="/users" element={guarded('users', pages.users)} />
+                <Route path="/grants" element={guarded('grants', pages.grants)} />
+                <Route path="/roles" element={guarded('roles', pages.roles)} />
+                <Route path="/modules" element={guarded('modules', pages.modules)} />
+                <Route path="/job-runs" element={guarded('job-runs', pages.jobRuns)} />
+                <Route path="/audit-log" element={guarded('audit-log', pages.audit)} />
+                <Route path="/registry/residents" element={guarded('residents', pages.residents)} />
+                <Route path="/registry/houses" element={guarded('houses', pages.houses)} />
+                <Route path="/registry/shops" element={guarded('shops', pages.shops)} />
+                <Route path="/registry/import" element={guarded('residents-import', pages.import)} />
+                <Route path="/platform/tenants" element={guarded('platform/tenants', pages.tenants)} />
                 <Route path="/account" element={page(pages.account)} />
                 {moduleRoutes.map((path) => (
                   <Route key={path} path={path} element={page(pluginPages.get(path)!)} />

@@ -1,6 +1,6 @@
 import { subject as asSubject, createMongoAbility, type MongoAbility } from '@casl/ability';
 import { unpackRules } from '@casl/ability/extra';
-import type { AccessControlProvider } from '@refinedev/core';
+import type { AccessControlProvider, ResourceProps } from '@refinedev/core';
 import { type Me, session } from './session.ts';
 
 /** `<area>.<subject>.<action>` → CASL subject `<area>.<subject>` and action, as the server splits it. */
@@ -63,3 +63,25 @@ export const accessControlProvider: AccessControlProvider = {
   },
   options: { buttons: { enableAccessControl: true, hideIfUnauthorized: true } },
 };
+
+/**
+ * Marks menu entries the user cannot open as hidden (`meta.hide`), and menu groups all of whose
+ * entries are hidden: a grid worker sees no empty "System" group. The resources stay registered so
+ * a typed URL still meets the access check and shows "no access".
+ */
+export function hideForbidden(resources: ResourceProps[], me: Me | null): ResourceProps[] {
+  const allowed = (r: ResourceProps) => {
+    const meta = r.meta as { permissions?: ResourcePermissions; operator?: boolean } | undefined;
+    if (me?.kind === 'operator') return meta?.operator === true;
+    if (meta?.operator) return false;
+    const list = meta?.permissions?.list;
+    return !list || may(me, list);
+  };
+  const leaves = resources.filter((r) => r.list);
+  return resources.map((r) => {
+    const visible = r.list
+      ? allowed(r)
+      : leaves.some((c) => (c.meta as { parent?: string } | undefined)?.parent === r.name && allowed(c));
+    return visible ? r : { ...r, meta: { ...r.meta, hide: true } };
+  });
+}

@@ -1,4 +1,10 @@
-export { abilityOf, accessControlProvider, may, type ResourcePermissions } from './access-control.ts';
+export {
+  abilityOf,
+  accessControlProvider,
+  hideForbidden,
+  may,
+  type ResourcePermissions,
+} from './access-control.ts';
 export {
   API_BASE,
   ApiError,

@@ -68,6 +68,8 @@ export const core: Pairs = {
     '该页面不存在，或当前账号无权使用该功能。',
     'This page does not exist, or your account may not use it.',
   ],
+  'forbidden.title': ['无权访问', 'No access'],
+  'forbidden.text': ['当前账号没有使用该功能的权限。', 'Your account may not use this page.'],
   'notFound.home': ['返回工作台', 'Back to the dashboard'],
 
   'dashboard.street': ['街道（镇）', 'Streets'],

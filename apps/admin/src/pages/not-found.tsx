@@ -17,3 +17,21 @@ export default function NotFound() {
     />
   );
 }
+
+export function Forbidden() {
+  const t = useTranslate();
+  return (
+    <div data-testid="forbidden">
+      <Result
+        status="403"
+        title={t('forbidden.title')}
+        subTitle={t('forbidden.text')}
+        extra={
+          <Link to="/">
+            <Button type="primary">{t('notFound.home')}</Button>
+          </Link>
+        }
+      />
+    </div>
+  );
+}

@@ -71,7 +71,7 @@ export default function OrgUnitsPage() {
           <Input.Search
             placeholder={t('org.search')}
             allowClear
-            data-testid="org-search"
+            id="org-search"
             onSearch={async (q) =>
               setHits(q ? await api<OrgUnit[]>('/org-units', { query: { q, _end: 50 } }) : null)
             }

@@ -1,0 +1,262 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildAdmin,
+  launchBrowser,
+  loginAs,
+  menuTexts,
+  okModal,
+  pickOption,
+  pickUnit,
+  requireChromium,
+  SCREENSHOTS,
+  type Server,
+  screenshot,
+  startServer,
+} from './support.ts';
+import { idNumber, readRows, residentsWorkbook } from './xlsx.ts';
+
+/**
+ * The admin app in headless Chromium against the real API (apps/api main, demo tenant `yiwu`) on a
+ * fresh PostgreSQL database: what a city admin, a street admin and a grid worker actually see.
+ */
+let server: Server;
+let browser: Browser;
+let closeBrowser: () => Promise<void>;
+
+beforeAll(async () => {
+  requireChromium(); // first, so a machine without it fails at once with the way to get it
+  buildAdmin();
+  server = await startServer();
+  ({ browser, close: closeBrowser } = await launchBrowser());
+}, 240_000);
+
+afterAll(async () => {
+  await closeBrowser?.();
+  await server?.stop();
+});
+
+const tenantAdmin = () => loginAs(browser, server.url, { tenant: 'yiwu', username: 'admin' });
+
+describe('admin app in a browser', { timeout: 120_000 }, () => {
+  it('logs the demo tenant admin in to the dashboard with the whole city in scope', async () => {
+    const { context, page } = await loginAs(browser, server.url, { tenant: 'yiwu', username: 'admin' });
+    await page.waitForSelector('[data-testid=dashboard]');
+    // 14 streets: the whole of 义乌市.
+    await page.locator('.ant-statistic', { hasText: '街道（镇）' }).getByText('14').waitFor();
+    await page.waitForSelector('[data-testid=units-chart] canvas');
+    expect(await menuTexts(page)).toEqual(
+      expect.arrayContaining([
+        '工作台',
+        '组织架构',
+        '用户管理',
+        '授权管理',
+        '角色权限',
+        '人房登记',
+        '系统管理',
+        '公告栏',
+      ]),
+    );
+    await screenshot(page, '02-dashboard');
+    for (const [path, name, ready] of [
+      ['/org-units', '03-org-units', '[data-testid=org-tree] .ant-tree-treenode'],
+      ['/users', '04-users', '.ant-table-row'],
+      ['/roles', '05-roles', '.ant-checkbox'],
+      ['/modules', '06-modules', '[data-testid=module-bulletin]'],
+      ['/job-runs', '07-job-runs', '.ant-table'],
+      ['/audit-log', '08-audit-log', '.ant-table-row'],
+      ['/registry/residents', '09-residents', '.ant-table-row'],
+      ['/m/bulletin/notices', '10-bulletin', '.ant-table-row'],
+    ] as const) {
+      await page.goto(path);
+      await page.waitForSelector(ready);
+      await screenshot(page, name);
+    }
+    await context.close();
+  });
+
+  it('shows a wrong password as a clear error on the login page', async () => {
+    const context = await browser.newContext({ baseURL: server.url });
+    const page = await context.newPage();
+    await page.goto('/');
+    await page.waitForURL('**/login');
+    await screenshot(page, '01-login');
+    await page.fill('#tenant', 'yiwu');
+    await page.fill('#username', 'admin');
+    await page.fill('#password', 'Wrong-pass-2026');
+    await page.click('[data-testid=login-submit]');
+    const alert = page.locator('[data-testid=login-error]');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('wrong account or password');
+    expect(page.url()).toContain('/login');
+    await context.close();
+  });
+
+  it('creates a user, grants her street admin on 稠城街道, and she sees only that subtree', async () => {
+    const { context, page } = await tenantAdmin();
+    await page.goto('/users');
+    await page.click('[data-testid=user-create]');
+    await pickUnit(page, 'user-unit', '稠城街道');
+    await page.fill('#user-username', 'e2e-street');
+    await page.fill('#user-displayName', '测试街道管理员');
+    await page.fill('#user-password', 'E2e-street-2026');
+    await okModal(page);
+    await page.locator('.ant-table-row', { hasText: 'e2e-street' }).waitFor();
+
+    await page.click('[data-testid=grant-e2e-street]');
+    await pickOption(page, 'grant-role', '街道管理员');
+    await pickUnit(page, 'grant-unit', '稠城街道');
+    await okModal(page);
+    await page.locator('.ant-message', { hasText: '授权成功' }).waitFor();
+    await context.close();
+
+    const she = await loginAs(browser, server.url, {
+      tenant: 'yiwu',
+      username: 'e2e-street',
+      password: 'E2e-street-2026',
+    });
+    await she.page.waitForSelector('[data-testid=dashboard]');
+    await she.page
+      .locator('.ant-statistic', { hasText: '街道（镇）' })
+      .getByText('1', { exact: true })
+      .waitFor();
+    await she.page.goto('/org-units');
+    const tops = she.page.locator('[data-testid=org-tree] .ant-tree-treenode');
+    await tops.first().waitFor();
+    expect(await tops.allTextContents()).toEqual(['稠城街道']);
+    await she.page.locator('[data-testid=org-tree] .ant-tree-switcher').first().click();
+    await expect.poll(() => tops.count()).toBeGreaterThan(1);
+    const names = (await tops.allTextContents()).map((s) => s.trim());
+    expect(names.length).toBeGreaterThan(1);
+    expect(names).not.toContain('义乌市');
+    // Searching for another street's unit finds nothing in her scope.
+    await she.page.fill('#org-search', '北苑');
+    await she.page.press('#org-search', 'Enter');
+    await she.page.locator('.ant-list-empty-text, .ant-empty').first().waitFor();
+    await screenshot(she.page, '11-street-admin-tree');
+    await she.context.close();
+  });
+
+  it('hides the roles page and its menu item from a grid worker', async () => {
+    const { context, page } = await loginAs(browser, server.url, { tenant: 'yiwu', username: 'gridworker' });
+    await page.waitForSelector('[data-testid=dashboard]');
+    const menu = await menuTexts(page);
+    expect(menu).toContain('组织架构');
+    expect(menu).not.toContain('角色权限');
+    expect(menu).not.toContain('系统管理');
+    await page.goto('/roles');
+    await page.waitForSelector('[data-testid=forbidden]');
+    await screenshot(page, '12-grid-worker-roles-forbidden');
+    // The phone-sized screen a grid worker uses: the residents list still renders.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto('/registry/residents');
+    await page.waitForSelector('.ant-table-row');
+    await screenshot(page, '13-grid-worker-phone-residents');
+    await context.close();
+  });
+
+  it('switching a module off removes its menu and pages; switching it on brings them back', async () => {
+    const { context, page } = await tenantAdmin();
+    await page.goto('/modules');
+    const toggle = page.locator('[data-testid=module-switch-bulletin]');
+    await toggle.waitFor();
+    expect(await toggle.getAttribute('aria-checked')).toBe('true');
+    expect(await menuTexts(page)).toContain('公告栏');
+
+    await toggle.click();
+    await expect.poll(() => toggle.getAttribute('aria-checked')).toBe('false');
+    await expect.poll(() => menuTexts(page)).not.toContain('公告栏');
+    await screenshot(page, '14-module-off');
+    await page.goto('/m/bulletin/notices');
+    await page.locator('.ant-result-404').waitFor();
+
+    await page.goto('/modules');
+    await page.locator('[data-testid=module-switch-bulletin]').click();
+    await expect.poll(() => menuTexts(page)).toContain('公告栏');
+    await page.goto('/m/bulletin/notices');
+    await page.waitForSelector('[data-testid=bulletin-notices]');
+    await context.close();
+  });
+
+  it('imports a workbook with one bad row and reads the per-row report', async () => {
+    const { context, page } = await tenantAdmin();
+    const token = await page.evaluate('localStorage.getItem("civicgrid.accessToken")');
+    const houses = (await (
+      await fetch(`${server.url}/api/v1/houses?_end=1`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as Array<{ id: string }>;
+    const file = join(SCREENSHOTS, '..', 'e2e-residents.xlsx');
+    writeFileSync(
+      file,
+      await residentsWorkbook([
+        [
+          '王小明',
+          'wxm',
+          '居民身份证',
+          idNumber('330782', '1990-05-17', 731),
+          '男',
+          '1990-05-17',
+          'CHN',
+          '13900001111',
+          '户籍',
+          houses[0]!.id,
+          '',
+          '2025-01-01',
+        ],
+        [
+          '坏数据',
+          'hsj',
+          '居民身份证',
+          '330782199005170000',
+          '女',
+          '1990-05-17',
+          'CHN',
+          '13900002222',
+          '户籍',
+          houses[0]!.id,
+          '',
+          '2025-01-01',
+        ],
+      ]),
+    );
+    await page.goto('/registry/import');
+    await page.setInputFiles('input[type=file]', file);
+    await page.waitForSelector('[data-testid=import-summary]');
+    expect(await page.locator('[data-testid=import-imported]').textContent()).toBe('1');
+    expect(await page.locator('[data-testid=import-failed]').textContent()).toBe('1');
+    await screenshot(page, '15-import-report');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('[data-testid=import-report]'),
+    ]);
+    const rows = await readRows((await download.path())!);
+    const bad = rows.find((r) => r.includes('坏数据'));
+    const good = rows.find((r) => r.includes('王小明'));
+    expect(bad?.join(' ')).toMatch(/证件号码/);
+    expect(good?.join(' ')).not.toMatch(/证件号码/);
+    await context.close();
+  });
+
+  it('switches the language to English and back, and remembers the choice', async () => {
+    const { context, page } = await tenantAdmin();
+    await page.waitForSelector('[data-testid=dashboard]');
+    await page.click('[data-testid=locale-switch]');
+    await page
+      .locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: 'English' })
+      .click();
+    await expect.poll(() => page.locator('html').getAttribute('lang')).toBe('en');
+    await page.locator('.ant-layout-sider', { hasText: 'Org tree' }).waitFor();
+    expect(await menuTexts(page)).toEqual(
+      expect.arrayContaining(['Dashboard', 'Org tree', 'Users', 'Roles', 'Notice board']),
+    );
+    await page.locator('.ant-statistic', { hasText: 'Streets' }).waitFor();
+    await screenshot(page, '16-english-dashboard');
+    await page.reload();
+    await page.locator('.ant-layout-sider', { hasText: 'Org tree' }).waitFor();
+    await page.click('[data-testid=locale-switch]');
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '中文' }).click();
+    await page.locator('.ant-layout-sider', { hasText: '组织架构' }).waitFor();
+    await context.close();
+  });
+});

@@ -1,0 +1,170 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTestDatabase, type TestDatabase } from '@civicgrid/testing';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SCREENSHOTS = join(ROOT, 'test-results/screenshots');
+export const DEMO_PASSWORD = 'Demo-pass-2026';
+
+/** STACK.md's flags: no sandbox (root in a container), no GPU, nothing phoning home. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Browser tests need Debian's Chromium; without it they fail and say how to get it (never skip). */
+export function requireChromium() {
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}: the browser tests need it. ` +
+        'Install it with `apt-get install -y chromium fonts-noto-cjk` (.ci/run does this), or set CHROMIUM_PATH.',
+    );
+}
+
+/** Playwright gives each launch a fresh temporary profile (the --user-data-dir STACK.md asks for). */
+export async function launchBrowser(): Promise<{ browser: Browser; close(): Promise<void> }> {
+  requireChromium();
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  return { browser, close: () => browser.close() };
+}
+
+/** Builds apps/admin when its dist is missing or stale (the same step `pnpm start` runs). */
+export function buildAdmin() {
+  const r = spawnSync(process.execPath, ['apps/admin/scripts/ensure-build.mjs'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`the admin app did not build:\n${r.stdout}\n${r.stderr}`);
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+export interface Server {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The product as `pnpm start` runs it — apps/api's main on a fresh database: migrations, the demo
+ * tenant `yiwu`, the built admin at / — with no worker beside it (these tests run no jobs).
+ */
+export async function startServer(): Promise<Server> {
+  const db: TestDatabase = await createTestDatabase([], []);
+  const port = await freePort();
+  let output = '';
+  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'apps/api/src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: db.ownerUrl,
+      DATABASE_APP_PASSWORD: new URL(db.appUrl).password,
+      JWT_SECRET: 'e2e-test-secret-0123456789abcdef',
+      PII_KEYS: `k1:${Buffer.alloc(32, 3).toString('base64')}`,
+      PII_HASH_KEY: Buffer.alloc(32, 5).toString('base64'),
+      DEMO_PASSWORD,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      WORKER: 'false',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout!.on('data', (d) => (output += d));
+  proc.stderr!.on('data', (d) => (output += d));
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (proc.exitCode == null) {
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+    }
+    await db.drop();
+  };
+  for (let i = 0; i < 240; i++) {
+    if (
+      await fetch(`${url}/ready`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { url, stop };
+    if (proc.exitCode != null) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await stop();
+  throw new Error(`the API did not become ready:\n${output}`);
+}
+
+export async function screenshot(page: Page, name: string) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** A fresh browser context (its own storage) logged in through the login page. */
+export async function loginAs(
+  browser: Browser,
+  base: string,
+  who: { tenant?: string; username: string; password?: string },
+  viewport = { width: 1280, height: 800 },
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport, baseURL: base, acceptDownloads: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  await page.goto('/login');
+  if (who.tenant) await page.fill('#tenant', who.tenant);
+  else await page.click('[data-testid=operator-login]');
+  await page.fill('#username', who.username);
+  await page.fill('#password', who.password ?? DEMO_PASSWORD);
+  await page.click('[data-testid=login-submit]');
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  return { context, page };
+}
+
+/** The texts of the left menu (top-level items and group titles). */
+export async function menuTexts(page: Page): Promise<string[]> {
+  await page.waitForSelector('.ant-layout-sider .ant-menu');
+  return (await page.locator('.ant-layout-sider .ant-menu-title-content').allTextContents()).map((s) =>
+    s.trim(),
+  );
+}
+
+/** Picks an option in an antd Select whose input has this id, by typing and clicking the label. */
+export async function pickOption(page: Page, inputId: string, label: string) {
+  await page.click(`#${inputId}`);
+  await page.fill(`#${inputId}`, label);
+  await page
+    .locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: label })
+    .first()
+    .click();
+}
+
+/** Picks an org unit in an OrgUnitPicker (TreeSelect) by searching the server for its name. */
+export async function pickUnit(page: Page, inputId: string, name: string) {
+  await page.click(`#${inputId}`);
+  await page.fill(`#${inputId}`, name);
+  await page
+    .locator('.ant-select-dropdown:visible .ant-select-tree-title', { hasText: new RegExp(`^${name}$`) })
+    .first()
+    .click();
+}
+
+/** Clicks the primary button of the open modal. */
+export const okModal = (page: Page) =>
+  page.locator('.ant-modal-wrap:visible .ant-modal-footer .ant-btn-primary').click();
