@@ -50,14 +50,10 @@ const PLACE_READ = 'registry.place.read';
 const PII = 'registry.pii.read';
 const EXPORT = 'registry.data.export';
 
-/**
- * The upload as a capped stream (`workbookBody`: xlsx only, cut off past MAX_UPLOAD). A declared length
- * over the cap is refused first, before a byte is read or anything is written.
- */
-function uploadOf(req: FastifyRequest): Readable {
+/** A declared length over the cap is refused first, before a byte is read or anything is written. */
+function refuseDeclaredTooLarge(req: FastifyRequest) {
   if (Number(req.headers['content-length'] ?? 0) > MAX_UPLOAD)
     throw fileIssue(413, 'body_too_large', `the workbook is larger than ${MAX_UPLOAD >> 20} MB`);
-  return workbookBody(req);
 }
 
 function attachment(reply: FastifyReply, name: string, file: string) {
@@ -100,7 +96,7 @@ function importRoutesFor(app: FastifyInstance, key: ImportKind) {
     `/${key}/import`,
     { config: perm(kind.permission), schema: { tags, response: errorResponses } },
     async (req, reply) => {
-      const source = uploadOf(req);
+      refuseDeclaredTooLarge(req);
       const keys = needPii(pii);
       const who = await inUserContext(db, req, kind.permission, async (ctx) => ({
         tenantId: ctx.tx.tenantId!,
@@ -110,7 +106,10 @@ function importRoutesFor(app: FastifyInstance, key: ImportKind) {
       const file = await tempFile('report.xlsx');
       const out = createWriteStream(file);
       const report = importReport(out);
+      let source: Readable | undefined;
       try {
+        // The body as a stream: xlsx only (415), cut off where it passes the cap (413).
+        source = workbookBody(req);
         const summary = await kind.run(source, {
           pii: keys,
           tenantId: who.tenantId,
@@ -135,7 +134,7 @@ function importRoutesFor(app: FastifyInstance, key: ImportKind) {
         reply.header('x-import-duplicates', String(summary.duplicates));
         return attachment(reply, `${kind.reportName}.xlsx`, file);
       } catch (err) {
-        source.destroy();
+        source?.destroy();
         out.destroy();
         await rm(join(file, '..'), { recursive: true, force: true });
         if (err instanceof NotXlsxError) throw fileIssue(400, 'validation_failed', err.message);
