@@ -265,6 +265,50 @@ describe('scope and focus groups', () => {
       (await worker.post(`/residents/${theirs}/visits`, { visitedAt: new Date().toISOString() })).statusCode,
     ).toBe(404);
   });
+
+  it('counts visits toward coverage per unit and group, inside the caller’s scope', async () => {
+    interface Row {
+      orgUnitId: string;
+      tag: string;
+      tagged: number;
+      covered: number;
+      coverage: number;
+    }
+    const coverage = async (c: Client, qs = '') => (await c.get(`/visits/coverage${qs}`)).json() as Row[];
+    const tags = (await admin.get('/focus-tags')).json() as Array<{ id: string; key: string }>;
+    const alone = tags.find((x) => x.key === 'elderly-alone')!.id;
+    // 王五 lives alone in the other grid and was never visited.
+    expect((await admin.post(`/residents/${theirs}/tags`, { tagId: alone })).statusCode).toBe(204);
+
+    // Hers: one person in the group, visited this week; no sensitive group, no other grid.
+    expect(await coverage(worker)).toEqual([
+      {
+        orgUnitId: city.units.gridA1a,
+        orgUnitName: expect.any(String),
+        tag: 'elderly-alone',
+        tagName: '独居老人',
+        tagged: 1,
+        covered: 1,
+        coverage: 100,
+      },
+    ]);
+    const all = await coverage(admin, `?tagId=${alone}`);
+    expect(all.map((r) => [r.orgUnitId, r.tagged, r.covered, r.coverage])).toEqual(
+      expect.arrayContaining([
+        [city.units.gridA1a, 1, 1, 100],
+        [city.units.gridB1a, 1, 0, 0],
+      ]),
+    );
+    expect(all).toHaveLength(2);
+    // The tenant admin sees the sensitive group 李四 is in; `under` narrows to a subtree.
+    expect((await coverage(admin, `?under=${city.units.commA1}`)).map((r) => r.tag).sort()).toEqual([
+      'community-correction',
+      'elderly-alone',
+    ]);
+    const outside = await worker.get(`/visits/coverage?under=${city.units.gridB1a}`);
+    expect(outside.statusCode).toBe(400);
+    expect(outside.json().details[0].field).toBe('under');
+  });
 });
 
 describe('houses and shops', () => {

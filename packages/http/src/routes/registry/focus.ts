@@ -1,6 +1,7 @@
 import { orgScopeSql } from '@civicgrid/authz';
 import { badInput, conflict, notFound } from '@civicgrid/kernel';
 import { listFocusTags } from '@civicgrid/registry';
+import { findUnitPath, getUnit } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { inUserContext, type UserContext } from '../../context.ts';
@@ -45,6 +46,19 @@ const DueView = Type.Object({
   dueAt: Type.String(),
 });
 
+const CoverageView = Type.Object({
+  orgUnitId: Type.String(),
+  orgUnitName: Type.String(),
+  tag: Type.String(),
+  tagName: Type.String(),
+  /** residents in the group who live in the unit */
+  tagged: Type.Integer(),
+  /** of them, visited within the group's cadence */
+  covered: Type.Integer(),
+  /** covered ÷ tagged, in per cent (one decimal) */
+  coverage: Type.Number(),
+});
+
 /** A tag the caller may see (sensitive ones only with their permission); otherwise a 400 on `tagId`. */
 async function tagFor(ctx: UserContext, tagId: string) {
   const [t] = await ctx.tx.query<{ id: string; sensitive: boolean }>(
@@ -54,6 +68,14 @@ async function tagFor(ctx: UserContext, tagId: string) {
   if (!t || (t.sensitive && !ctx.access.holdsAnywhere(SENSITIVE)))
     throw badInput('tagId', 'no such focus group');
   return t;
+}
+
+/** The subtree of a unit the caller may read, as scope paths (`under`); a unit outside it is a 400. */
+async function subtreeOf(ctx: UserContext, unitId: string) {
+  const unit = await getUnit(ctx.tx, unitId);
+  if (!unit || !ctx.access.can('registry.resident.read', unit.ancestorIds))
+    throw badInput('under', 'no such org unit');
+  return [(await findUnitPath(ctx.tx, unitId))!.path];
 }
 
 export async function focusRoutes(app: FastifyInstance) {
@@ -206,6 +228,58 @@ export async function focusRoutes(app: FastifyInstance) {
         return v!;
       });
       return reply.status(201).send(created);
+    },
+  );
+
+  app.get(
+    '/visits/coverage',
+    {
+      config: perm('registry.resident.read'),
+      schema: {
+        tags,
+        description:
+          'Visit coverage per unit and focus group: how many of its tagged residents were visited within the cadence.',
+        querystring: Type.Object(
+          { under: Type.Optional(Uuid), tagId: Type.Optional(Uuid) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Array(CoverageView), ...errorResponses },
+      },
+    },
+    async (req) => {
+      const q = req.query as { under?: string; tagId?: string };
+      return inUserContext(db, req, 'registry.resident.read', async (ctx) => {
+        const { tx, access } = ctx;
+        if (q.tagId) await tagFor(ctx, q.tagId);
+        const s = orgScopeSql(access.scope('registry.resident.read'), tx.tenantId, 'r.org_unit_id');
+        const under = q.under
+          ? orgScopeSql(await subtreeOf(ctx, q.under), tx.tenantId, 'r.org_unit_id')
+          : null;
+        // Covered: the last visit is recent enough that the next one is not yet due (the due list's rule).
+        const rows = await tx.query<{ tagged: number; covered: number } & Record<string, unknown>>(
+          `select r.org_unit_id as "orgUnitId", u.name as "orgUnitName", t.key as tag, t.name as "tagName",
+             count(*)::int as tagged,
+             count(*) filter (where lv.last + make_interval(days => t.visit_every_days) > now())::int as covered
+           from resident_tag rt
+           join focus_tag t on t.tenant_id = rt.tenant_id and t.id = rt.tag_id
+           join resident r on r.tenant_id = rt.tenant_id and r.id = rt.resident_id
+           join org_unit u on u.tenant_id = r.tenant_id and u.id = r.org_unit_id
+           left join lateral (select max(v.visited_at) as last from visit v
+                               where v.tenant_id = r.tenant_id and v.resident_id = r.id) lv on true
+           where rt.tenant_id = ? and t.visit_every_days is not null and (? or not t.sensitive) and ${s.sql}
+             ${under ? `and ${under.sql}` : ''} ${q.tagId ? 'and t.id = ?' : ''}
+           group by r.org_unit_id, u.name, t.key, t.name
+           order by u.name, r.org_unit_id, t.key`,
+          [
+            tx.tenantId,
+            access.holdsAnywhere(SENSITIVE),
+            ...s.params,
+            ...(under?.params ?? []),
+            ...(q.tagId ? [q.tagId] : []),
+          ],
+        );
+        return rows.map((r) => ({ ...r, coverage: Math.round((1000 * r.covered) / r.tagged) / 10 }));
+      });
     },
   );
 
