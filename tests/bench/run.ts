@@ -4,6 +4,7 @@
  *
  *   pnpm bench core      the scoped user list: real API vs bare Fastify + pg, then the division numbers
  *   pnpm bench jobs      job throughput (tenant wrapper vs bare BullMQ) and schedule latency, on Redis and PostgreSQL
+ *   pnpm bench admin     the admin app in headless Chromium: initial JS (login, dashboard), chunks, dashboard time to interactive
  *   pnpm bench registry  resident xlsx import (rows/s, peak memory; BENCH_IMPORT_ROWS, 100,000) and exact ID lookup
  *
  * Environment: BENCH_DURATION (s, default 15), BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (50),
@@ -14,6 +15,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { AdminReport } from './admin.ts';
+import { formatAdmin } from './admin.ts';
 import { type CoreReport, planShape } from './core-api.ts';
 import type { JobsReport } from './jobs.ts';
 import { formatJobs } from './jobs-report.ts';
@@ -40,6 +43,12 @@ const BENCHES: Record<string, Bench> = {
     describe: 'job throughput (tenant wrapper vs bare BullMQ) and schedule latency, on Redis and PostgreSQL',
     run: async (log) => (await import('./jobs.ts')).benchJobs(log),
     format: (r) => formatJobs(r as JobsReport),
+  },
+  admin: {
+    describe:
+      'admin app: initial JS of the login page and dashboard, each chunk, dashboard time to interactive (Chromium)',
+    run: async (log) => (await import('./admin.ts')).benchAdmin(log),
+    format: (r) => formatAdmin(r as AdminReport),
   },
   registry: {
     describe:

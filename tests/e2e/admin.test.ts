@@ -40,7 +40,7 @@ afterAll(async () => {
 
 const tenantAdmin = () => loginAs(browser, server.url, { tenant: 'yiwu', username: 'admin' });
 
-describe('admin app in a browser', { timeout: 120_000 }, () => {
+describe('admin app in a browser', { timeout: 180_000 }, () => {
   it('logs the demo tenant admin in to the dashboard with the whole city in scope', async () => {
     const { context, page } = await loginAs(browser, server.url, { tenant: 'yiwu', username: 'admin' });
     await page.waitForSelector('[data-testid=dashboard]');

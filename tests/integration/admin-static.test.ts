@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveAdmin } from '../../apps/api/src/admin-static.ts';
 import { startApp, type TestApp } from '../support/app.ts';
@@ -14,6 +15,7 @@ beforeAll(async () => {
   await mkdir(join(dir, 'assets'));
   await writeFile(join(dir, 'index.html'), '<!doctype html><title>admin</title>');
   await writeFile(join(dir, 'assets', 'index-abc123.js'), 'console.log(1)');
+  await writeFile(join(dir, 'assets', 'index-abc123.js.gz'), gzipSync('console.log(1)'));
   t = await startApp({ beforeReady: (app) => serveAdmin(app, dir) });
 });
 afterAll(async () => {
@@ -31,11 +33,23 @@ describe('the admin app served by the API', () => {
     }
   });
 
-  it('serves hashed assets with a long cache', async () => {
+  it('serves hashed assets with a long cache, pre-compressed when the browser accepts it', async () => {
     const res = await t.app.inject({ url: '/assets/index-abc123.js' });
     expect(res.statusCode).toBe(200);
     expect(res.body).toBe('console.log(1)');
     expect(res.headers['cache-control']).toContain('immutable');
+    const gz = await t.app.inject({ url: '/assets/index-abc123.js', headers: { 'accept-encoding': 'gzip' } });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.rawPayload).toString()).toBe('console.log(1)');
+  });
+
+  it('serves an asset built after the API started (a rebuild needs no restart)', async () => {
+    await writeFile(join(dir, 'assets', 'page-new456.js'), 'console.log(2)');
+    const res = await t.app.inject({ url: '/assets/page-new456.js' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe('console.log(2)');
+    const missing = await t.app.inject({ url: '/assets/nothing-here.js' });
+    expect(missing.statusCode).toBe(404);
   });
 
   it('never shadows the API, the probes or the queue board', async () => {

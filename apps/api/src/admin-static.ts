@@ -12,8 +12,8 @@ const RESERVED = ['/api', '/health', '/ready', '/platform/queues'];
 const reserved = (path: string) => RESERVED.some((p) => path === p || path.startsWith(`${p}/`));
 
 /**
- * Serves the built admin app at `/`: its files as they are (hashed assets cached for a year, the page
- * itself never), and `index.html` for any other GET so the app's own routes (`/users`, `/m/bulletin/…`)
+ * Serves the built admin app at `/`: its hashed assets under /assets (cached for a year, pre-compressed)
+ * and the page itself (never cached), and `index.html` for any other GET so the app's own routes (`/users`, `/m/bulletin/…`)
  * survive a reload. Nothing under /api, /health, /ready or /platform/queues is shadowed: an unknown API
  * path still gets the JSON `route_not_found`. Without a build the API runs alone and says so.
  */
@@ -22,20 +22,19 @@ export async function serveAdmin(app: FastifyInstance, dist = ADMIN_DIST): Promi
     app.log.warn(`no admin build at ${dist}: run pnpm --filter @civicgrid/admin build`);
     return false;
   }
+  // Hashed assets, looked up per request (a rebuild while the API runs is served at once), cached a year.
   await app.register(fastifyStatic, {
-    root: dist,
-    prefix: '/',
-    // One route per file found now (the build is made before start), so no catch-all from this plugin.
-    wildcard: false,
-    index: false,
-    setHeaders: (res, path: string) => {
-      res.header(
-        'cache-control',
-        path.includes(`${join(dist, 'assets')}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
-      );
-    },
+    root: join(dist, 'assets'),
+    prefix: '/assets/',
+    // The build writes .br and .gz beside each asset; send those to browsers that accept them.
+    preCompressed: true,
+    immutable: true,
+    maxAge: '365d',
   });
-  const page = (reply: FastifyReply) => reply.header('cache-control', 'no-cache').sendFile('index.html');
+  const page = (reply: FastifyReply) =>
+    reply
+      .header('cache-control', 'no-cache')
+      .sendFile('index.html', dist, { maxAge: 0, cacheControl: false });
   app.get('/', { schema: { hide: true } }, (_req, reply) => page(reply));
   app.get('/*', { schema: { hide: true } }, (req, reply) => {
     if (reserved(req.url.split('?')[0]!)) return reply.callNotFound();
