@@ -230,6 +230,18 @@ describe.each(BACKENDS)('background import (%s queues)', (kind) => {
     const wrongType = await upload(tokens.admin, Buffer.from('{}'), 'residents', 'application/json');
     expect(wrongType.statusCode).toBe(415);
     expect(wrongType.json().details[0].field).toBe('file');
+    const declared = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/residents/imports',
+      headers: {
+        authorization: `Bearer ${tokens.admin}`,
+        'content-type': XLSX,
+        'content-length': String(64 * 1024 * 1024 + 1),
+      },
+      payload: await workbook([[...RESIDENT_HEADERS]]),
+    });
+    expect(declared.statusCode).toBe(413);
+    expect(declared.json().details[0].field).toBe('file');
     const empty = await upload(tokens.admin, Buffer.alloc(0));
     expect(empty.statusCode).toBe(400);
     expect(empty.json().details[0]).toMatchObject({ field: 'file' });

@@ -145,6 +145,13 @@ describe('personal data', () => {
     expect((await admin.get(`/residents?idNumber=${ID_1.toLowerCase()}`)).json()).toHaveLength(1);
     expect((await admin.get('/residents?phone=13812345678')).json()).toHaveLength(1);
     expect((await admin.get(`/residents?idNumber=${ID_2}`)).json()).toEqual([]);
+    // By where she lives now: the start of the address (a `%` typed is a letter, not a wildcard).
+    const byAddress = async (a: string, c = admin) =>
+      (await c.get(`/residents?address=${encodeURIComponent(a)}`)).json().map((r: { id: string }) => r.id);
+    expect(await byAddress('绣湖小区1幢')).toContain(residentId);
+    expect(await byAddress('青口小区')).not.toContain(residentId);
+    expect(await byAddress('%1幢')).toEqual([]);
+    expect(await byAddress('绣湖小区1幢', street)).toContain(residentId);
     const again = await admin.post('/residents', person(ID_1, { houseId: houseB, name: '张三丰' }));
     expect(again.statusCode).toBe(409);
     expect(again.json()).toMatchObject({ code: 'duplicate_person', details: [{ field: 'idNumber' }] });

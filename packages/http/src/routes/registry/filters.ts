@@ -57,6 +57,7 @@ export interface ResidentFilter {
   phone?: string;
   registration?: string;
   tagId?: string;
+  address?: string;
 }
 
 export const RESIDENT_FILTERS = {
@@ -73,6 +74,13 @@ export const RESIDENT_FILTERS = {
     Type.Union([Type.Literal('local'), Type.Literal('floating'), Type.Literal('overseas')]),
   ),
   tagId: Type.Optional(Uuid),
+  address: Type.Optional(
+    Type.String({
+      minLength: 2,
+      maxLength: 100,
+      description: 'the start of the address of where they live now',
+    }),
+  ),
 };
 
 /**
@@ -93,6 +101,13 @@ export async function residentFilter(
   if (q.q) add(c, /^[a-z]+$/.test(q.q) ? 'r.name_initials like ?' : 'r.name like ?', likePrefix(q.q));
   if (q.idNumber) add(c, 'r.id_hash = ?', idLookupHash(tx, needPii(pii), q.idNumber));
   if (q.phone) add(c, 'r.phone_hash = ?', phoneLookupHash(tx, needPii(pii), q.phone));
+  if (q.address)
+    add(
+      c,
+      'c.house_id in (select h.id from house h where h.tenant_id = ? and h.address like ?)',
+      tx.tenantId,
+      likePrefix(q.address),
+    );
   if (q.tagId) {
     // Filtering by a sensitive group would reveal who is in it.
     const [t] = await tx.query<{ sensitive: boolean }>(

@@ -16,7 +16,7 @@ import { Type } from 'typebox';
 import { inUserContext, sendList } from '../../context.ts';
 import { errorResponses, IdParams, listQuery, pageOf } from '../../schemas.ts';
 import { needPii } from './scope.ts';
-import { workbookBody, XLSX } from './upload.ts';
+import { refuseDeclaredTooLarge, workbookBody, XLSX } from './upload.ts';
 
 /**
  * Background imports: `POST /<kind>/imports` stores the workbook (sealed, in PostgreSQL, so any worker
@@ -102,6 +102,7 @@ export async function importRoutes(app: FastifyInstance) {
         },
       },
       async (req, reply) => {
+        refuseDeclaredTooLarge(req);
         const keys = needPii(pii);
         const jobs = app.deps.jobs;
         if (!jobs)

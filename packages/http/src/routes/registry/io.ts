@@ -19,7 +19,7 @@ import {
   type Unmasked,
   writeSheet,
 } from '@civicgrid/registry';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { type TSchema, Type } from 'typebox';
 import { inUserContext, type UserContext } from '../../context.ts';
 import { errorResponses } from '../../schemas.ts';
@@ -36,7 +36,7 @@ import {
 } from './filters.ts';
 import { HOUSE, SHOP } from './places.ts';
 import { needPii } from './scope.ts';
-import { fileIssue, MAX_UPLOAD, workbookBody, XLSX } from './upload.ts';
+import { fileIssue, refuseDeclaredTooLarge, workbookBody, XLSX } from './upload.ts';
 
 /**
  * The registry in and out of Excel: for every kind in `IMPORT_KINDS` its template and its import
@@ -49,12 +49,6 @@ const RESIDENT_READ = 'registry.resident.read';
 const PLACE_READ = 'registry.place.read';
 const PII = 'registry.pii.read';
 const EXPORT = 'registry.data.export';
-
-/** A declared length over the cap is refused first, before a byte is read or anything is written. */
-function refuseDeclaredTooLarge(req: FastifyRequest) {
-  if (Number(req.headers['content-length'] ?? 0) > MAX_UPLOAD)
-    throw fileIssue(413, 'body_too_large', `the workbook is larger than ${MAX_UPLOAD >> 20} MB`);
-}
 
 function attachment(reply: FastifyReply, name: string, file: string) {
   reply.header('content-type', XLSX);

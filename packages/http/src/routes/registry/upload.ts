@@ -23,6 +23,12 @@ export function capped(max: number) {
   });
 }
 
+/** A declared length over the cap is refused first, before a byte is read or anything is written. */
+export function refuseDeclaredTooLarge(req: FastifyRequest) {
+  if (Number(req.headers['content-length'] ?? 0) > MAX_UPLOAD)
+    throw fileIssue(413, 'body_too_large', `the workbook is larger than ${MAX_UPLOAD >> 20} MB`);
+}
+
 /**
  * The request's body as a workbook stream, capped at MAX_UPLOAD: 415 unless it is sent as an xlsx
  * (or octet-stream). An error of the body itself (client gone) reaches the returned stream.
