@@ -1,7 +1,6 @@
 import {
   accessControlProvider,
   authProvider,
-  createI18n,
   dataProvider,
   HOME,
   hideForbidden,
@@ -18,14 +17,13 @@ import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import { type ComponentType, lazy, Suspense, useMemo, useState, useSyncExternalStore } from 'react';
 import { BrowserRouter, Navigate, Outlet, Route, Routes } from 'react-router';
-import { catalogue } from './i18n/catalogue.ts';
+import { i18n, onLocaleChange } from './i18n/instance.ts';
 import { ICONS } from './icons.tsx';
 import { notificationProvider } from './notifications.tsx';
 import { clientPlugins } from './plugins.ts';
 import { coreResources } from './resources.tsx';
+import { THEME } from './theme.ts';
 
-let setLocaleState: (l: Locale) => void = () => {};
-export const i18n = createI18n(catalogue, (l) => setLocaleState(l));
 for (const p of clientPlugins) i18n.addMessages(p.id, p.messages);
 
 // A refused refresh ends the session wherever the user is.
@@ -85,7 +83,7 @@ function Home() {
 
 export function App() {
   const [locale, setLocale] = useState<Locale>(i18n.locale());
-  setLocaleState = setLocale;
+  onLocaleChange(setLocale);
   const me = useSyncExternalStore(session.subscribe, session.snapshot);
   const resources = useMemo(
     () =>
@@ -106,7 +104,7 @@ export function App() {
 
   return (
     <BrowserRouter>
-      <ConfigProvider locale={locale === 'en' ? enUS : zhCN} theme={{ token: { colorPrimary: '#c41d1d' } }}>
+      <ConfigProvider locale={locale === 'en' ? enUS : zhCN} theme={THEME}>
         <AntdApp>
           <Refine
             routerProvider={routerProvider}

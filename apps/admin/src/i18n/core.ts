@@ -62,6 +62,7 @@ export const core: Pairs = {
   'login.passwordRequired': ['请输入密码', 'Enter your password'],
   'login.operator': ['平台运维人员登录（无租户）', 'Platform operator (no tenant)'],
   'login.submit': ['登录', 'Log in'],
+  'login.failed': ['登录失败', 'Login failed'],
 
   'notFound.title': ['页面不存在', 'Page not found'],
   'notFound.text': [

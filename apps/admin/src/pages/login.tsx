@@ -1,16 +1,30 @@
-import { LOCALES, type LoginInput } from '@civicgrid/admin-kit';
-import { useGetLocale, useLogin, useSetLocale, useTranslate } from '@refinedev/core';
+import { authProvider, LOCALES, type Locale, type LoginInput } from '@civicgrid/admin-kit';
 import { Alert, Button, Card, Checkbox, Form, Input, Select, Typography } from 'antd';
 import { useState } from 'react';
+import { i18n } from '../i18n/instance.ts';
 
-/** Tenant code + account + password; platform operators tick the box and give no tenant. */
+/**
+ * Tenant code + account + password; platform operators tick the box and give no tenant. It needs no
+ * Refine and no router (it is also the stand-alone first page, see login-app.tsx): on success the
+ * browser loads the app at the principal's home.
+ */
 export default function Login() {
-  const t = useTranslate();
-  const locale = useGetLocale()();
-  const setLocale = useSetLocale();
+  const [locale, setLocale] = useState<Locale>(i18n.locale());
+  const t = i18n.t;
   const [operator, setOperator] = useState(false);
-  const { mutate: login, isPending, data } = useLogin<LoginInput>();
-  const error = data && !data.success ? data.error?.message : null;
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const submit = async ({ tenant, username, password }: LoginInput) => {
+    setBusy(true);
+    setError(null);
+    const r = await authProvider.login({ tenant: operator ? undefined : tenant, username, password });
+    if (r.success) location.assign(r.redirectTo ?? '/');
+    else {
+      setError(r.error?.message ?? t('login.failed'));
+      setBusy(false);
+    }
+  };
 
   return (
     <div
@@ -31,7 +45,10 @@ export default function Login() {
             size="small"
             data-testid="locale-switch"
             value={locale}
-            onChange={(l) => setLocale(l)}
+            onChange={async (l: Locale) => {
+              await i18n.provider.changeLocale(l);
+              setLocale(l);
+            }}
             options={LOCALES.map((l) => ({ value: l, label: t(`locale.${l}`) }))}
             style={{ width: 100 }}
           />
@@ -46,13 +63,7 @@ export default function Login() {
             data-testid="login-error"
           />
         )}
-        <Form<LoginInput & { operator: boolean }>
-          layout="vertical"
-          requiredMark={false}
-          onFinish={({ tenant, username, password }) =>
-            login({ tenant: operator ? undefined : tenant, username, password })
-          }
-        >
+        <Form<LoginInput> layout="vertical" requiredMark={false} onFinish={submit}>
           {!operator && (
             <Form.Item
               name="tenant"
@@ -85,7 +96,7 @@ export default function Login() {
               {t('login.operator')}
             </Checkbox>
           </Form.Item>
-          <Button type="primary" htmlType="submit" block loading={isPending} data-testid="login-submit">
+          <Button type="primary" htmlType="submit" block loading={busy} data-testid="login-submit">
             {t('login.submit')}
           </Button>
         </Form>
