@@ -15,6 +15,7 @@ import { registerErrorHandling } from './errors.ts';
 import { registerPluginRoutes } from './plugins.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import { grantRoutes } from './routes/grants.ts';
 import { healthRoutes } from './routes/health.ts';
 import { jobRunRoutes } from './routes/job-runs.ts';
@@ -150,6 +151,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(authRoutes);
       await api.register(meRoutes);
       await api.register(mePasswordRoutes);
+      await api.register(dashboardRoutes);
       await api.register(platformRoutes);
       await api.register(orgUnitRoutes);
       await api.register(userRoutes);

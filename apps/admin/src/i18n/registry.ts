@@ -14,6 +14,7 @@ export const registry: Pairs = {
   'residents.registrations.floating': ['流动人口', 'Floating'],
   'residents.registrations.overseas': ['境外人员', 'Overseas'],
   'residents.reveal': ['显示', 'Show'],
+  'residents.export': ['导出 Excel', 'Export to Excel'],
   'residents.revealConfirm': ['显示完整信息？', 'Show the full value?'],
   'residents.revealAudited': [
     '查看完整身份证号或手机号会记入审计日志。',

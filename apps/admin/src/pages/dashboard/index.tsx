@@ -1,4 +1,4 @@
-import { apiRaw, may, visiblePlugins } from '@civicgrid/admin-kit';
+import { api, may, visiblePlugins } from '@civicgrid/admin-kit';
 import { useGetLocale, useTranslate } from '@refinedev/core';
 import { Card, Col, Row, Spin, Statistic } from 'antd';
 import { type ComponentType, lazy, Suspense, useEffect, useMemo, useState } from 'react';
@@ -10,15 +10,13 @@ const KindChart = lazy(() => import('./chart.tsx'));
 
 const KINDS = ['street', 'community', 'grid', 'compound', 'building'] as const;
 
-/** A list's row count in the user's scope from `x-total-count` (the API caps counts at 1,000). */
-async function count(path: string, query: Record<string, string> = {}) {
-  const res = await apiRaw(path, { query: { ...query, _start: 0, _end: 1 } });
-  return {
-    n: Number(res.headers.get('x-total-count') ?? 0),
-    capped: res.headers.get('x-total-count-capped') === 'true',
-  };
+interface Counts {
+  units: Record<string, number>;
+  users: number | null;
+  residents: number | null;
+  houses: number | null;
+  shops: number | null;
 }
-type Count = Awaited<ReturnType<typeof count>>;
 
 const widgets = new Map<string, ComponentType>();
 
@@ -27,43 +25,34 @@ export default function Dashboard() {
   const t = useTranslate();
   const locale = useGetLocale()() === 'en' ? 'en' : 'zh-CN';
   const me = useMe();
-  const [counts, setCounts] = useState<Record<string, Count>>({});
+  const [counts, setCounts] = useState<Record<string, number> | null>(null);
   useEffect(() => {
     if (!me) return;
-    const jobs: Array<[string, Promise<Count>]> = [];
-    if (may(me, 'core.org-unit.read'))
-      for (const k of KINDS) jobs.push([k, count('/org-units', { kind: k })]);
-    if (may(me, 'core.user.read')) jobs.push(['users', count('/users')]);
-    if (may(me, 'registry.resident.read')) jobs.push(['residents', count('/residents')]);
-    if (may(me, 'registry.place.read')) {
-      jobs.push(['houses', count('/houses')]);
-      jobs.push(['shops', count('/shops')]);
-    }
-    for (const [k, p] of jobs)
-      void p.then(
-        (c) => setCounts((s) => ({ ...s, [k]: c })),
-        () => undefined,
-      );
+    // One call: every figure for the user's scope, each under its own read permission (null = not hers).
+    void api<Counts>('/dashboard/counts').then(
+      (c) => {
+        const flat: Record<string, number> = {};
+        for (const k of KINDS) flat[k] = c.units[k] ?? 0;
+        for (const k of ['users', 'residents', 'houses', 'shops'] as const) if (c[k] != null) flat[k] = c[k];
+        setCounts(flat);
+      },
+      () => setCounts({}),
+    );
   }, [me]);
 
   const stat = (k: string) => {
-    const c = counts[k];
+    const c = counts?.[k];
     return (
       <Col xs={12} sm={8} lg={6} key={k}>
         <Card size="small">
-          <Statistic
-            title={t(`dashboard.${k}`)}
-            value={c ? c.n : '…'}
-            suffix={c?.capped ? '+' : undefined}
-            valueStyle={{ fontSize: 22 }}
-          />
+          <Statistic title={t(`dashboard.${k}`)} value={c ?? '…'} valueStyle={{ fontSize: 22 }} />
         </Card>
       </Col>
     );
   };
   // Memoised: the chart redraws when the counts change, not on every render.
   const kindData = useMemo(
-    () => KINDS.filter((k) => counts[k]).map((k) => ({ name: t(`dashboard.${k}`), value: counts[k]!.n })),
+    () => (counts ? KINDS.map((k) => ({ name: t(`dashboard.${k}`), value: counts[k] ?? 0 })) : []),
     [counts, t],
   );
   const pluginWidgets = visiblePlugins(clientPlugins, me).flatMap((p) =>
@@ -73,8 +62,8 @@ export default function Dashboard() {
   return (
     <div data-testid="dashboard">
       <Row gutter={[12, 12]}>
-        {Object.keys(counts).length ? (
-          [...KINDS, 'users', 'residents', 'houses', 'shops'].filter((k) => counts[k]).map(stat)
+        {counts ? (
+          [...KINDS, 'users', 'residents', 'houses', 'shops'].filter((k) => k in counts).map(stat)
         ) : (
           <Spin />
         )}

@@ -1,4 +1,4 @@
-import { api, may } from '@civicgrid/admin-kit';
+import { api, apiRaw, may } from '@civicgrid/admin-kit';
 import { useTable } from '@refinedev/antd';
 import { useTranslate } from '@refinedev/core';
 import { App, Button, Input, Space, Table, Tag } from 'antd';
@@ -35,6 +35,23 @@ export default function ResidentsPage() {
     filters: { permanent: q ? [{ field: 'q', operator: 'eq', value: q }] : [] },
   });
   const canReveal = may(me, 'registry.pii.read');
+  const [exporting, setExporting] = useState(false);
+
+  /** The list as shown (masked, same search) as xlsx; the server writes the export to the audit log. */
+  const exportList = async () => {
+    setExporting(true);
+    try {
+      const res = await apiRaw('/residents/export.xlsx', { query: q ? { q } : {} });
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(await res.blob());
+      a.download = 'residents.xlsx';
+      a.click();
+    } catch (err) {
+      void message.error((err as Error).message);
+    } finally {
+      setExporting(false);
+    }
+  };
 
   const reveal = (r: Resident, field: 'idNumber' | 'phone') =>
     modal.confirm({
@@ -72,7 +89,19 @@ export default function ResidentsPage() {
     <Page
       title={t('menu.residents')}
       extra={
-        <Input.Search placeholder={t('residents.search')} allowClear onSearch={setQ} style={{ width: 220 }} />
+        <Space wrap>
+          <Input.Search
+            placeholder={t('residents.search')}
+            allowClear
+            onSearch={setQ}
+            style={{ width: 220 }}
+          />
+          {may(me, 'registry.data.export') && (
+            <Button onClick={exportList} loading={exporting} data-testid="residents-export">
+              {t('residents.export')}
+            </Button>
+          )}
+        </Space>
       }
     >
       <Table
