@@ -81,7 +81,7 @@ describe('admin app in a browser', { timeout: 180_000 }, () => {
     const context = await browser.newContext({ baseURL: server.url });
     const page = await context.newPage();
     await page.goto('/');
-    await page.waitForURL('**/login');
+    await page.waitForURL((u) => u.pathname === '/login');
     await screenshot(page, '01-login');
     await page.fill('#tenant', 'yiwu');
     await page.fill('#username', 'admin');
@@ -235,6 +235,51 @@ describe('admin app in a browser', { timeout: 180_000 }, () => {
     const good = rows.find((r) => r.includes('王小明'));
     expect(bad?.join(' ')).toMatch(/证件号码/);
     expect(good?.join(' ')).not.toMatch(/证件号码/);
+    await context.close();
+  });
+
+  it('lets a platform operator create a tenant and suspend it; its admin can then no longer log in', async () => {
+    const { context, page } = await loginAs(browser, server.url, { username: 'platform' });
+    await page.waitForURL('**/platform/tenants');
+    await page.locator('.ant-table-row', { hasText: 'yiwu' }).waitFor();
+    expect(await menuTexts(page)).toEqual(['租户管理']);
+    await page.click('[data-testid=tenant-create]');
+    await page.fill('#code', 'e2ecity');
+    await page.fill('#name', '测试市');
+    await page.fill('#adminUsername', 'boss');
+    await page.fill('#adminName', '测试管理员');
+    await page.fill('#adminPassword', 'E2e-boss-pass-2026');
+    await okModal(page);
+    const row = page.locator('.ant-table-row', { hasText: 'e2ecity' });
+    await row.waitFor();
+    await screenshot(page, '17-operator-tenants');
+
+    const boss = await loginAs(browser, server.url, {
+      tenant: 'e2ecity',
+      username: 'boss',
+      password: 'E2e-boss-pass-2026',
+    });
+    await boss.page.waitForSelector('[data-testid=dashboard]');
+    await boss.context.close();
+
+    await row.getByRole('button', { name: /暂\s*停/ }).click();
+    await page.locator('.ant-popover:visible .ant-btn-primary').click();
+    await row.getByText('已暂停').waitFor();
+    const refused = await fetch(`${server.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenant: 'e2ecity', username: 'boss', password: 'E2e-boss-pass-2026' }),
+    });
+    expect(((await refused.json()) as { code: string }).code).toBe('tenant_suspended');
+
+    // Logging out ends the session: the app is back on the login page and / asks for it again.
+    const onLogin = (u: URL) => u.pathname === '/login';
+    await page.click('[data-testid=logout]');
+    await page.waitForURL(onLogin);
+    await page.waitForSelector('#username');
+    await page.goto('/');
+    await page.waitForURL(onLogin);
+    await page.waitForSelector('#username');
     await context.close();
   });
 

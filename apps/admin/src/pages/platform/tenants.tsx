@@ -41,7 +41,7 @@ export default function TenantsPage() {
     <Page
       title={t('menu.platform/tenants')}
       extra={
-        <Button type="primary" onClick={() => setCreating(true)}>
+        <Button type="primary" onClick={() => setCreating(true)} data-testid="tenant-create">
           {t('buttons.create')}
         </Button>
       }
