@@ -66,7 +66,8 @@ export interface ImportBench {
   targets: Array<{ name: string; target: string; actual: string; pass: boolean }>;
 }
 
-const WORKER_FLAGS = [...WORKER_NODE_FLAGS];
+// BENCH_WORKER_FLAGS tries other flags in the worker's place (space-separated), e.g. another heap cap.
+const WORKER_FLAGS = process.env.BENCH_WORKER_FLAGS?.split(' ').filter(Boolean) ?? [...WORKER_NODE_FLAGS];
 const ID_TYPE = { 'resident-id': '居民身份证', passport: '护照' } as const;
 const GENDER = { male: '男', female: '女' } as const;
 const REG = { local: '户籍', floating: '流动', overseas: '境外' } as const;
