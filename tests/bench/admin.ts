@@ -10,41 +10,24 @@
  * - time to interactive of the dashboard, median of 5 cold loads (fresh browser context each time):
  *   from navigation start until the counts are drawn and the chart is on its canvas, by the page's clock.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import type { Browser, Page } from 'playwright-core';
-import { buildAdmin, DEMO_PASSWORD, launchBrowser, ROOT, startServer } from '../e2e/support.ts';
+import type { Browser } from 'playwright-core';
+import {
+  buildAdmin,
+  DEMO_PASSWORD,
+  gzipOf,
+  launchBrowser,
+  ROOT,
+  recordScripts,
+  type Script,
+  startServer,
+} from '../e2e/support.ts';
 
 const DIST = join(ROOT, 'apps/admin/dist');
 const RUNS = Number(process.env.BENCH_ADMIN_RUNS ?? 5);
 
 type Log = (msg: string) => void;
-
-interface Script {
-  url: string;
-  gzip: number;
-  transferred: number;
-}
-
-/** gzip size of a built file: its .gz when the build wrote one, else compressed here (small files). */
-function gzipOf(path: string): number {
-  const file = join(DIST, path);
-  if (existsSync(`${file}.gz`)) return statSync(`${file}.gz`).size;
-  return existsSync(file) ? gzipSync(readFileSync(file), { level: 9 }).length : 0;
-}
-
-/** Records every script a page loads, with its transferred (encoded) size. */
-function recordScripts(page: Page): Script[] {
-  const scripts: Script[] = [];
-  page.on('requestfinished', async (req) => {
-    if (req.resourceType() !== 'script') return;
-    const sizes = await req.sizes();
-    const path = new URL(req.url()).pathname;
-    scripts.push({ url: path, gzip: gzipOf(path), transferred: sizes.responseBodySize });
-  });
-  return scripts;
-}
 
 const sum = (xs: Script[], k: 'gzip' | 'transferred') => xs.reduce((s, x) => s + x[k], 0);
 const kb = (n: number) => Math.round(n / 102.4) / 10;

@@ -10,6 +10,7 @@ import {
   okModal,
   pickOption,
   pickUnit,
+  recordScripts,
   requireChromium,
   SCREENSHOTS,
   type Server,
@@ -80,8 +81,15 @@ describe('admin app in a browser', { timeout: 180_000 }, () => {
   it('shows a wrong password as a clear error on the login page', async () => {
     const context = await browser.newContext({ baseURL: server.url });
     const page = await context.newPage();
+    const scripts = recordScripts(page);
     await page.goto('/');
     await page.waitForURL((u) => u.pathname === '/login');
+    await page.waitForSelector('#username');
+    await page.waitForLoadState('networkidle');
+    // The first page a visitor loads stays small (issue #5: under 350 KB of gzipped JavaScript).
+    const gzip = scripts.reduce((n, s) => n + s.gzip, 0);
+    expect(gzip, scripts.map((s) => `${s.url} ${s.gzip}`).join('\n')).toBeLessThan(350 * 1024);
+    expect(scripts.some((s) => /\/(Shell|dashboard|chart)-/.test(s.url))).toBe(false);
     await screenshot(page, '01-login');
     await page.fill('#tenant', 'yiwu');
     await page.fill('#username', 'admin');

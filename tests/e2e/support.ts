@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { createTestDatabase, type TestDatabase } from '@civicgrid/testing';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
@@ -168,3 +169,28 @@ export async function pickUnit(page: Page, inputId: string, name: string) {
 /** Clicks the primary button of the open modal. */
 export const okModal = (page: Page) =>
   page.locator('.ant-modal-wrap:visible .ant-modal-footer .ant-btn-primary').click();
+
+export interface Script {
+  url: string;
+  gzip: number;
+  transferred: number;
+}
+
+/** gzip size of a built file: its .gz when the build wrote one, else compressed here (small files). */
+export function gzipOf(path: string): number {
+  const file = join(ROOT, 'apps/admin/dist', path);
+  if (existsSync(`${file}.gz`)) return statSync(`${file}.gz`).size;
+  return existsSync(file) ? gzipSync(readFileSync(file), { level: 9 }).length : 0;
+}
+
+/** Records every script a page loads, with its transferred (encoded) size. */
+export function recordScripts(page: Page): Script[] {
+  const scripts: Script[] = [];
+  page.on('requestfinished', async (req) => {
+    if (req.resourceType() !== 'script') return;
+    const sizes = await req.sizes();
+    const path = new URL(req.url()).pathname;
+    scripts.push({ url: path, gzip: gzipOf(path), transferred: sizes.responseBodySize });
+  });
+  return scripts;
+}

@@ -19,8 +19,13 @@ export default function Login() {
     setBusy(true);
     setError(null);
     const r = await authProvider.login({ tenant: operator ? undefined : tenant, username, password });
-    if (r.success) location.assign(r.redirectTo ?? '/');
-    else {
+    if (r.success) {
+      // Back to the page that asked for a login (same-origin paths only), else the principal's home.
+      const to = new URLSearchParams(location.search).get('to');
+      location.assign(
+        to?.startsWith('/') && !to.startsWith('//') && to !== '/login' ? to : (r.redirectTo ?? '/'),
+      );
+    } else {
       setError(r.error?.message ?? t('login.failed'));
       setBusy(false);
     }
