@@ -48,11 +48,17 @@ async function runImport(pii: Pii | null, ctx: JobContext) {
   );
   if (!row) throw hopeless('no such import (it was deleted)');
   if (row.state === 'completed') return;
-  if (!pii) throw hopeless('personal-data keys (PII_KEYS, PII_HASH_KEY) are not configured for the worker');
-  if (!isImportKind(row.kind)) throw hopeless(`unknown import kind ${row.kind}`);
-  const kind = IMPORT_KINDS[row.kind];
   const { db, tenantId } = ctx;
   const short = <T>(fn: (tx: Tx) => Promise<T>) => db.withTenant(tenantId, fn);
+  const refuse = async (reason: string) => {
+    // The import says why too, not only the job centre: its page must not wait for ever.
+    await short((tx) => setState(tx, importId, { state: 'failed', error: reason, finished_at: new Date() }));
+    return hopeless(reason);
+  };
+  if (!pii)
+    throw await refuse('personal-data keys (PII_KEYS, PII_HASH_KEY) are not configured for the worker');
+  if (!isImportKind(row.kind)) throw await refuse(`unknown import kind ${row.kind}`);
+  const kind = IMPORT_KINDS[row.kind];
 
   // A new attempt starts over: the earlier attempt's report goes; its committed rows come up as duplicates.
   await short(async (tx) => {
@@ -65,6 +71,7 @@ async function runImport(pii: Pii | null, ctx: JobContext) {
       duplicates: 0,
       bytes_read: 0,
       error: null,
+      finished_at: null,
     });
   });
 

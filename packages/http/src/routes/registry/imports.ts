@@ -183,8 +183,11 @@ export async function importRoutes(app: FastifyInstance) {
         const v = visible(access, actor.id!);
         const where = ['i.tenant_id = ?', v.sql];
         const params: unknown[] = [tx.tenantId, ...v.params];
-        if (q.kind) where.push('i.kind = ?') && params.push(q.kind);
-        if (q.state) where.push('i.state = ?') && params.push(q.state);
+        for (const k of ['kind', 'state'] as const) {
+          if (!q[k]) continue;
+          where.push(`i.${k} = ?`);
+          params.push(q[k]);
+        }
         const w = where.join(' and ');
         // Newest first unless asked otherwise, like the job centre.
         const order = q._order ? page.order : 'desc';
