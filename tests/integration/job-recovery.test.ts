@@ -112,7 +112,7 @@ describe.each(BACKENDS)('worker crashes on %s', (kind) => {
     const undisturbed = await resultOf(db, calm, period);
     expect(undisturbed).toEqual([{ subjects: 30, points: expect.any(Number), deductions: 30 }]);
     expect(await resultOf(db, killed, period)).toEqual(undisturbed);
-  });
+  }, 90_000); // two worker processes start (tsx) and a stall must be noticed: slow when the cores are busy
 
   it('SIGTERM lets the running job finish, then the worker exits 0', async () => {
     const tenant = await jobTenant(db, ['jt-work'], { subjects: 15 });
