@@ -78,6 +78,38 @@ describe('admin app in a browser', { timeout: 180_000 }, () => {
     await context.close();
   });
 
+  it('draws the grids under a unit from their GeoJSON boundaries (no map tiles)', async () => {
+    const { context, page } = await tenantAdmin();
+    const token = await page.evaluate('localStorage.getItem("civicgrid.accessToken")');
+    const call = (path: string, init: RequestInit = {}) =>
+      fetch(`${server.url}/api/v1${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      });
+    const [grid] = (await (await call('/org-units?kind=grid&_end=1')).json()) as Array<{
+      id: string;
+      name: string;
+    }>;
+    const square = [
+      [120.07, 29.3],
+      [120.08, 29.3],
+      [120.08, 29.31],
+      [120.07, 29.31],
+      [120.07, 29.3],
+    ];
+    const patched = await call(`/org-units/${grid!.id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ boundary: { type: 'Polygon', coordinates: [square] } }),
+    });
+    expect(patched.status).toBe(200);
+    await page.goto('/org-units');
+    await page.locator('[data-testid=org-tree] .ant-tree-title', { hasText: '义乌市' }).click();
+    await page.waitForSelector('[data-testid=org-details]');
+    await page.waitForSelector('[data-testid=grid-map] canvas');
+    await screenshot(page, '18-grid-map');
+    await context.close();
+  });
+
   it('shows a wrong password as a clear error on the login page', async () => {
     const context = await browser.newContext({ baseURL: server.url });
     const page = await context.newPage();

@@ -97,6 +97,8 @@ export const core: Pairs = {
   'org.children': ['下级单元', 'Child units'],
   'org.users': ['工作人员（含下级）', 'Staff (subtree)'],
   'org.residents': ['居民（含下级）', 'Residents (subtree)'],
+  'org.map': ['网格边界地图', 'Grid boundaries'],
+  'org.noBoundaries': ['该范围内的网格尚未绘制边界', 'No grid here has a boundary yet'],
   'org.moved': ['已将「{{name}}」调整到「{{parent}}」下', 'Moved {{name}} under {{parent}}'],
   'org.kind.district': ['区（县、市）', 'District'],
   'org.kind.street': ['街道（镇）', 'Street (town)'],

@@ -2,8 +2,11 @@ import { api, apiRaw, may } from '@civicgrid/admin-kit';
 import { useTranslate } from '@refinedev/core';
 import { App, Card, Col, Descriptions, Empty, Input, List, Row, Tree, Typography } from 'antd';
 import type { DataNode } from 'antd/es/tree';
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { childrenOf, type OrgUnit, scopeRoots, useMe } from '../components/org.tsx';
+
+// The map (ECharts) is its own chunk, loaded when a unit is selected.
+const GridMap = lazy(() => import('./org-map.tsx'));
 
 type TreeNode = DataNode & { unit: OrgUnit; children?: TreeNode[] };
 
@@ -145,6 +148,13 @@ export default function OrgUnitsPage() {
             <Empty description={t('org.selectHint')} />
           )}
         </Card>
+        {selected && (
+          <Card title={t('org.map')} style={{ marginTop: 16 }}>
+            <Suspense fallback={null}>
+              <GridMap unit={selected} />
+            </Suspense>
+          </Card>
+        )}
       </Col>
     </Row>
   );
