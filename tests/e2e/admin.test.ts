@@ -336,6 +336,14 @@ describe('admin app in a browser', { timeout: 180_000 }, () => {
       expect.arrayContaining(['Dashboard', 'Org tree', 'Users', 'Roles', 'Notice board']),
     );
     await page.locator('.ant-statistic', { hasText: 'Streets' }).waitFor();
+    // The chart follows the language too (it draws on a canvas: read the labels it was given).
+    await expect
+      .poll(() =>
+        page.evaluate(
+          `document.querySelector('[data-testid=units-chart]')?.getAttribute('data-first-label')`,
+        ),
+      )
+      .toBe('Streets');
     await screenshot(page, '16-english-dashboard');
     await page.reload();
     await page.locator('.ant-layout-sider', { hasText: 'Org tree' }).waitFor();

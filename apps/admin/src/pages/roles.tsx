@@ -130,7 +130,12 @@ export default function RolesPage() {
                   rowKey="subject"
                   dataSource={subjects.map((subject) => ({ subject }))}
                   columns={[
-                    { title: t('roles.subject'), dataIndex: 'subject', width: 180 },
+                    {
+                      title: t('roles.subject'),
+                      dataIndex: 'subject',
+                      width: 180,
+                      render: (s: string) => t(`roles.subjects.${s}`, s),
+                    },
                     {
                       title: t('roles.permissions'),
                       key: 'p',

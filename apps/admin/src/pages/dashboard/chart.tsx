@@ -26,5 +26,12 @@ export default function KindChart({ data }: { data: Array<{ name: string; value:
       chart.dispose();
     };
   }, [data]);
-  return <div ref={el} style={{ height: 260, width: '100%' }} data-testid="units-chart" />;
+  return (
+    <div
+      ref={el}
+      style={{ height: 260, width: '100%' }}
+      data-testid="units-chart"
+      data-first-label={data[0]?.name}
+    />
+  );
 }

@@ -50,10 +50,11 @@ export default function Dashboard() {
       </Col>
     );
   };
-  // Memoised: the chart redraws when the counts change, not on every render.
+  // Memoised: the chart redraws when the counts or the language change, not on every render.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: t() reads the current language, so the locale is a real input
   const kindData = useMemo(
     () => (counts ? KINDS.map((k) => ({ name: t(`dashboard.${k}`), value: counts[k] ?? 0 })) : []),
-    [counts, t],
+    [counts, t, locale],
   );
   const pluginWidgets = visiblePlugins(clientPlugins, me).flatMap((p) =>
     (p.widgets ?? []).filter((w) => may(me, w.permission)).map((w) => ({ ...w, plugin: p.id })),
