@@ -351,15 +351,16 @@ if (process.argv[1] && resolve(process.argv[1]) === ME && existsSync(process.arg
 /**
  * The whole `pnpm bench registry`: the import part here, then the exact-ID-lookup part when
  * tests/bench/registry-lookup.ts (written separately) is there and exports `benchIdLookup(log)`;
- * BENCH_ID_LOOKUP=0 skips it (loading its 2 M residents takes minutes).
+ * BENCH_ID_LOOKUP=0 skips it (loading its 2 M residents takes minutes), BENCH_IMPORT=0 the import part.
  */
 export async function benchRegistry(log: Log) {
   const startedAt = new Date().toISOString();
-  const report: { bench: 'registry'; startedAt: string; import: ImportBench; idLookup?: unknown } = {
+  const report: { bench: 'registry'; startedAt: string; import?: ImportBench; idLookup?: unknown } = {
     bench: 'registry',
     startedAt,
-    import: await benchImport(log),
   };
+  if (process.env.BENCH_IMPORT === '0') log('BENCH_IMPORT=0: the import part is skipped');
+  else report.import = await benchImport(log);
   const lookup = new URL('./registry-lookup.ts', import.meta.url);
   if (process.env.BENCH_ID_LOOKUP === '0') log('BENCH_ID_LOOKUP=0: the ID-lookup part is skipped');
   else if (existsSync(lookup)) {
@@ -377,7 +378,8 @@ export async function benchRegistry(log: Log) {
 let formatLookup: ((x: unknown) => string) | undefined;
 
 export function formatRegistry(r: Awaited<ReturnType<typeof benchRegistry>>): string {
-  const parts = [`CivicGrid registry benchmark — ${r.startedAt}`, formatImport(r.import)];
+  const parts = [`CivicGrid registry benchmark — ${r.startedAt}`];
+  if (r.import) parts.push(formatImport(r.import));
   if (r.idLookup !== undefined)
     parts.push(
       formatLookup?.(r.idLookup) ?? table([['measure', 'value'], ...flatten(r.idLookup)], 'ID lookup'),
