@@ -26,6 +26,7 @@ interface ImportView {
   error: string | null;
   fileSize: number;
   runId: string | null;
+  totalRows: number | null;
 }
 
 const REG = { local: '户籍', floating: '流动', overseas: '境外' } as const;
@@ -118,9 +119,9 @@ describe.each(BACKENDS)('background import (%s queues)', (kind) => {
     // What the worker writes to the import row, as it writes it: a trigger keeps every update.
     const log = `import_log_${kind}`;
     await asOwner(async (c) => {
-      await c.query(`create table ${log} (id uuid, rows int, state text, seq serial)`);
+      await c.query(`create table ${log} (id uuid, rows int, total int, state text, seq serial)`);
       await c.query(`create function ${log}() returns trigger language plpgsql security definer as $$
-        begin insert into ${log} (id, rows, state) values (new.id, new.rows, new.state); return new; end $$`);
+        begin insert into ${log} (id, rows, total, state) values (new.id, new.rows, new.total_rows, new.state); return new; end $$`);
       await c.query(
         `create trigger ${log} after update on registry_import for each row execute function ${log}()`,
       );
@@ -143,9 +144,12 @@ describe.each(BACKENDS)('background import (%s queues)', (kind) => {
       // Only this import's updates: other files' imports run at the same time and fire the trigger too.
       const seen = await asOwner(
         async (c) =>
-          (await c.query(`select rows, state from ${log} where id = $1 order by seq`, [queued.id])).rows,
+          (await c.query(`select rows, total, state from ${log} where id = $1 order by seq`, [queued.id]))
+            .rows,
       );
       const running = seen.filter((r) => r.state === 'running').map((r) => r.rows as number);
+      // The sheet's rows are counted before the first batch: progress is rows of all from the start.
+      expect(seen.find((r) => r.state === 'running' && r.total != null)?.total).toBe(2500);
       // Reset to 0, then after each batch of 1,000: visible before the end, never going back.
       expect(running).toEqual(expect.arrayContaining([0, 1000, 2000]));
       expect(running).toEqual([...running].sort((x, y) => x - y));

@@ -8,7 +8,7 @@ import { IMPORT_KINDS, isImportKind } from './import-kinds.ts';
 import { chunkReader, chunkWriter, dropChunks } from './import-store.ts';
 import type { Pii } from './pii.ts';
 import { importReport } from './xlsx/import-report.ts';
-import { NotXlsxError } from './xlsx/sheet.ts';
+import { countSheetRows, NotXlsxError } from './xlsx/sheet.ts';
 
 /**
  * Background imports: a workbook uploaded to `registry_import` is read by a worker, batch by batch
@@ -69,23 +69,27 @@ async function runImport(pii: Pii | null, ctx: JobContext) {
       imported: 0,
       failed: 0,
       duplicates: 0,
-      bytes_read: 0,
+      total_rows: null,
       error: null,
       finished_at: null,
     });
   });
 
-  const size = Math.max(1, Number(row.fileSize));
-  let bytesRead = 0;
   let progress = Promise.resolve();
   const counts: ImportSummary = { rows: 0, imported: 0, failed: 0, duplicates: 0 };
   const reportOut = chunkWriter(pii, { tenantId, importId, part: 'report' }, short);
   const report = importReport(reportOut);
-  const source = chunkReader(pii, db, { tenantId, importId, part: 'upload' }, (b) => {
-    bytesRead = b;
-  });
+  const upload = () => chunkReader(pii, db, { tenantId, importId, part: 'upload' });
+  // A first quick pass counts the sheet's rows (no cells parsed), so progress is rows done of all.
+  let total = 0;
   try {
-    const summary = await kind.run(source, {
+    total = Math.max(0, (await countSheetRows(upload())) - 1);
+  } catch {
+    // An unreadable file fails below, in the importer, with the reason users get for it.
+  }
+  await short((tx) => setState(tx, importId, { total_rows: total }));
+  try {
+    const summary = await kind.run(upload(), {
       pii,
       tenantId,
       inTransaction: short,
@@ -101,10 +105,10 @@ async function runImport(pii: Pii | null, ctx: JobContext) {
       onProgress: () => {
         // Not awaited by the importer (the next batch is read meanwhile), but kept in order, and
         // waited for before the end: a late write must not overwrite the final counts.
-        const snapshot = { ...counts, bytes_read: bytesRead };
+        const snapshot = { ...counts };
         progress = progress
           .then(() => short((tx) => setState(tx, importId, snapshot)))
-          .then(() => ctx.progress(Math.min(99, (snapshot.bytes_read / size) * 100)))
+          .then(() => ctx.progress(Math.min(99, (snapshot.rows / Math.max(1, total)) * 100)))
           .catch((e: Error) => ctx.log.warn({ err: e.message }, 'import progress not recorded'));
       },
     });
@@ -117,7 +121,6 @@ async function runImport(pii: Pii | null, ctx: JobContext) {
     // the upload, personal data in clear once opened, is not kept past its use.
     await setState(ctx.tx, importId, {
       ...summary,
-      bytes_read: size,
       state: 'completed',
       finished_at: new Date(),
     });

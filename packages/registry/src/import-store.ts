@@ -62,21 +62,21 @@ export function chunkWriter(
 }
 
 /**
- * The stored file as a stream, one chunk fetched (and opened) per read. `onBytes` is told how many
- * bytes of the file have been handed on so far (progress of a reader that consumes as it goes).
+ * The stored file as a stream, one chunk fetched (and opened) when the consumer wants more, handed on
+ * in slices of 64 KiB (a consumer's backpressure then works on slices, not on 1 MiB chunks).
  */
-export function chunkReader(
-  pii: Pii,
-  db: Database,
-  where: Where,
-  onBytes?: (bytes: number) => void,
-): Readable {
+export function chunkReader(pii: Pii, db: Database, where: Where): Readable {
   let seq = 0;
-  let bytes = 0;
+  let held: Buffer | null = null;
   return new Readable({
-    // One chunk in hand at a time: the consumer's pace decides when the next is fetched.
-    highWaterMark: 1,
+    highWaterMark: SLICE,
     read() {
+      if (held) {
+        const slice = held.subarray(0, SLICE);
+        held = held.length > SLICE ? held.subarray(SLICE) : null;
+        this.push(slice);
+        return;
+      }
       db.withTenant(where.tenantId, (tx) =>
         tx.query<{ key: string; data: Buffer }>(
           `select pii_key as key, data from registry_import_chunk
@@ -87,16 +87,16 @@ export function chunkReader(
         ([row]) => {
           if (!row) return void this.push(null);
           seq++;
-          const plain = pii.decryptBytes(where.tenantId, 'file', row.key, row.data);
-          bytes += plain.length;
-          onBytes?.(bytes);
-          this.push(plain);
+          held = pii.decryptBytes(where.tenantId, 'file', row.key, row.data);
+          this._read(SLICE);
         },
         (err: Error) => this.destroy(err),
       );
     },
   });
 }
+
+const SLICE = 64 * 1024;
 
 /** Drops a part (a report written by an earlier attempt; the upload once it has been read). */
 export async function dropChunks(tx: Tx, where: Where): Promise<void> {

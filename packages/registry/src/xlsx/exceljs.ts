@@ -62,3 +62,8 @@ if (!cached?.[FIXED]) {
 }
 
 export const ExcelJS = require('exceljs') as typeof ExcelJSModule;
+
+/** exceljs's own zip reader (the one its streaming reader uses), for a quick pass over a workbook's entries. */
+export const unzipper = fromExceljs('unzipper') as {
+  Parse(opts?: { forceStream?: boolean }): import('node:stream').Transform;
+};

@@ -5,5 +5,13 @@ export type { Unmasked, Where } from './paged-export.ts';
 export { exportHouses, exportShops, HOUSE_EXPORT_HEADERS, SHOP_EXPORT_HEADERS } from './places-export.ts';
 export { EXPORT_HEADERS, exportResidents, type ResidentExport } from './residents-export.ts';
 export { RESIDENT_EXAMPLE, RESIDENT_HEADERS } from './residents-template.ts';
-export { cellText, NotXlsxError, readSheet, type SheetRow, type SheetWriter, writeSheet } from './sheet.ts';
+export {
+  cellText,
+  countSheetRows,
+  NotXlsxError,
+  readSheet,
+  type SheetRow,
+  type SheetWriter,
+  writeSheet,
+} from './sheet.ts';
 export { licenceProblem, SHOP_EXAMPLE, SHOP_HEADERS } from './shops-template.ts';

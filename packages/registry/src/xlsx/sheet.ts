@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type ExcelJSTypes from 'exceljs';
-import { ExcelJS } from './exceljs.ts';
+import { ExcelJS, unzipper } from './exceljs.ts';
 
 /**
  * Streaming xlsx in and out, one row at a time: the reader parses the zip entry as it arrives and the
@@ -129,4 +129,37 @@ export function writeSheet(out: Writable, sheetName: string, headers: readonly s
       await wb.commit();
     },
   };
+}
+
+/**
+ * How many rows the first worksheet holds (header included), without parsing it: the sheet's XML is
+ * inflated and its `<row` tags counted. A quick pass (no cells, no objects per row) that lets a long
+ * import say how far along it is. Rows exceljs would skip as blank count too: an upper bound.
+ */
+export async function countSheetRows(source: Readable): Promise<number> {
+  const zip = unzipper.Parse({ forceStream: true });
+  source.on('error', (err) => zip.destroy(err));
+  source.pipe(zip);
+  const tag = /<(?:[A-Za-z_][\w.-]*:)?row[\s>/]/g;
+  let rows: number | null = null;
+  for await (const entry of zip as AsyncIterable<Readable & { path: string; autodrain(): void }>) {
+    if (rows !== null || !/^xl\/worksheets\/sheet\d+\.xml$/.test(entry.path)) {
+      entry.autodrain();
+      continue;
+    }
+    rows = 0;
+    const text = new TextDecoder('utf-8');
+    let tail = '';
+    for await (const chunk of entry) {
+      // Everything before the last '<' holds only whole tag names; from it on is carried to the next
+      // chunk, so a tag split across two chunks is counted once.
+      const s = tail + text.decode(chunk as Buffer, { stream: true });
+      const cut = Math.max(0, s.lastIndexOf('<'));
+      for (const _ of s.slice(0, cut).matchAll(tag)) rows++;
+      tail = s.slice(cut);
+    }
+    for (const _ of tail.matchAll(tag)) rows++;
+  }
+  if (rows === null) throw new NotXlsxError('the workbook has no worksheet');
+  return rows;
 }

@@ -34,8 +34,10 @@ const ImportView = Type.Object({
   fileName: Type.Union([Type.String(), Type.Null()]),
   fileSize: Type.Integer(),
   state: Type.Union(STATES.map((s) => Type.Literal(s))),
-  /** 0–100, from the share of the workbook read so far */
+  /** 0–100: rows done of the rows the sheet holds */
   progress: Type.Integer(),
+  /** the sheet's data rows, counted when the run starts (blank lines included); null before */
+  totalRows: Type.Union([Type.Integer(), Type.Null()]),
   rows: Type.Integer(),
   imported: Type.Integer(),
   failed: Type.Integer(),
@@ -49,7 +51,8 @@ const ImportView = Type.Object({
 });
 
 const COLUMNS = `i.id, i.kind, i.file_name as "fileName", i.file_size::int8 as "fileSize", i.state,
-  case when i.state = 'completed' then 100 else least(99, floor(100.0 * i.bytes_read / greatest(i.file_size, 1)))::int end as progress,
+  case when i.state = 'completed' then 100 when i.total_rows > 0 then least(99, floor(100.0 * i.rows / i.total_rows))::int
+    else 0 end as progress, i.total_rows as "totalRows",
   i.rows, i.imported, i.failed, i.duplicates, i.error, i.created_by as "createdBy",
   to_char(i.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "createdAt",
   to_char(i.finished_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "finishedAt",
