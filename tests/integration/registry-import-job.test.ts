@@ -1,12 +1,9 @@
-import type { Database } from '@civicgrid/db';
-import { createJobClient, type JobClient, type RunningWorker, startWorker } from '@civicgrid/jobs';
-import type { PluginHost } from '@civicgrid/kernel';
 import { generatePeople, makeIdCard, RESIDENT_HEADERS } from '@civicgrid/registry';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { openCoreDatabase } from '../../apps/api/src/app.ts';
-import { as, type Client, login, startApp, type TestApp } from '../support/app.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { as, type Client, login, type TestApp } from '../support/app.ts';
+import { type ImportView, importFinished, startAppWithWorker } from '../support/app-worker.ts';
 import { buildCity, type CityFixture } from '../support/fixture.ts';
-import { asOwner, BACKENDS, type TestBackend, testBackend, waitFor } from '../support/jobs.ts';
+import { asOwner, BACKENDS } from '../support/jobs.ts';
 import { rowsOf, workbook, XLSX } from '../support/xlsx.ts';
 
 /**
@@ -14,20 +11,6 @@ import { rowsOf, workbook, XLSX } from '../support/xlsx.ts';
  * real worker reads it batch by batch, the import shows its progress and counts, the report comes back.
  * On both queue backends.
  */
-interface ImportView {
-  id: string;
-  kind: string;
-  state: string;
-  progress: number;
-  rows: number;
-  imported: number;
-  failed: number;
-  duplicates: number;
-  error: string | null;
-  fileSize: number;
-  runId: string | null;
-  totalRows: number | null;
-}
 
 const REG = { local: '户籍', floating: '流动', overseas: '境外' } as const;
 /** `n` generated residents in the template's columns, all living at `address`. */
@@ -49,10 +32,6 @@ const people = (n: number, seed: number, address: string) =>
 
 describe.each(BACKENDS)('background import (%s queues)', (kind) => {
   let t: TestApp;
-  let backend: TestBackend;
-  let jobs: JobClient;
-  let worker: RunningWorker;
-  let workerDb: Database;
   let city: CityFixture;
   let admin: Client;
   let tokens: Record<'admin' | 'worker' | 'street' | 'streetB', string>;
@@ -66,35 +45,9 @@ describe.each(BACKENDS)('background import (%s queues)', (kind) => {
     });
   const get = (token: string, url: string) =>
     t.app.inject({ method: 'GET', url: `/api/v1${url}`, headers: { authorization: `Bearer ${token}` } });
-  const finished = (token: string, id: string) =>
-    waitFor(
-      `import ${id}`,
-      async () => {
-        const v = (await get(token, `/imports/${id}`)).json() as ImportView;
-        return v.state === 'completed' || v.state === 'failed' ? v : null;
-      },
-      30_000,
-    );
 
   beforeAll(async () => {
-    backend = await testBackend(kind, 'regimport');
-    let host: PluginHost | undefined;
-    const opts = (h: PluginHost, db: Database) => ({
-      host: h,
-      db,
-      backend: backend.cfg,
-      prefix: backend.prefix,
-    });
-    t = await startApp({
-      jobs: (h, db) => {
-        host = h;
-        jobs = createJobClient(opts(h, db));
-        return jobs;
-      },
-    });
-    // The worker's own pool, as apps/worker opens it: a running import holds a few connections.
-    workerDb = await openCoreDatabase(inject('db').appUrl, 8, host!);
-    worker = await startWorker({ ...opts(host!, workerDb), concurrency: 2 });
+    t = await startAppWithWorker(kind, 'regimport');
     city = await buildCity(t.db);
     const token = async (u: string) => (await login(t.app, city.code, u)).accessToken;
     tokens = {
@@ -108,10 +61,6 @@ describe.each(BACKENDS)('background import (%s queues)', (kind) => {
     await admin.post('/houses', { orgUnitId: city.units.gridB1a, address: '青口小区2幢202', use: 'rented' });
   });
   afterAll(async () => {
-    await worker?.close();
-    await jobs?.close();
-    await workerDb?.close();
-    await backend?.drop();
     await t?.close();
   });
 
@@ -132,7 +81,7 @@ describe.each(BACKENDS)('background import (%s queues)', (kind) => {
       expect(res.statusCode).toBe(202);
       const queued = res.json() as ImportView;
       expect(queued).toMatchObject({ kind: 'residents', state: 'queued', progress: 0, rows: 0 });
-      const done = await finished(tokens.admin, queued.id);
+      const done = await importFinished(t, tokens.admin, queued.id);
       expect(done).toMatchObject({
         state: 'completed',
         progress: 100,
@@ -204,7 +153,7 @@ describe.each(BACKENDS)('background import (%s queues)', (kind) => {
     ];
     const res = await upload(tokens.worker, await workbook(rows));
     expect(res.statusCode).toBe(202);
-    const done = await finished(tokens.worker, (res.json() as ImportView).id);
+    const done = await importFinished(t, tokens.worker, (res.json() as ImportView).id);
     expect(done).toMatchObject({ state: 'completed', rows: 3, imported: 1, failed: 2 });
     const report = await rowsOf((await get(tokens.worker, `/imports/${done.id}/report.xlsx`)).rawPayload);
     expect(report.slice(1).map((r) => [r[1], r.at(-2), r.at(-1)])).toEqual([
@@ -225,7 +174,7 @@ describe.each(BACKENDS)('background import (%s queues)', (kind) => {
   it('fails an unreadable file at once with its reason, and refuses bad uploads before storing', async () => {
     const res = await upload(tokens.admin, Buffer.from('姓名,证件号码\n张三,1\n'));
     expect(res.statusCode).toBe(202);
-    const done = await finished(tokens.admin, (res.json() as ImportView).id);
+    const done = await importFinished(t, tokens.admin, (res.json() as ImportView).id);
     expect(done.state).toBe('failed');
     expect(done.error).toMatch(/not a readable xlsx/);
     const run = (await get(tokens.admin, `/job-runs/${done.runId}`)).json();

@@ -1,73 +1,27 @@
-import type { Database } from '@civicgrid/db';
-import { createJobClient, type JobClient, type RunningWorker, startWorker } from '@civicgrid/jobs';
-import type { PluginHost } from '@civicgrid/kernel';
 import { HOUSE_HEADERS, SHOP_HEADERS, unifiedCreditCode } from '@civicgrid/registry';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { openCoreDatabase } from '../../apps/api/src/app.ts';
-import { as, type Client, login, startApp, type TestApp } from '../support/app.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { as, type Client, login, type TestApp } from '../support/app.ts';
+import { importFinished, startAppWithWorker } from '../support/app-worker.ts';
 import { buildCity, type CityFixture } from '../support/fixture.ts';
-import { type TestBackend, testBackend, waitFor } from '../support/jobs.ts';
 import { download, rowsOf, uploadTo, workbook } from '../support/xlsx.ts';
 
 /**
  * Houses and shops are kinds of IMPORT_KINDS like residents: the background import runs them through
  * the same `run(source, opts)` in a real worker, with the uploader's scope, and keeps their report.
  */
-interface ImportView {
-  id: string;
-  state: string;
-  rows: number;
-  imported: number;
-  failed: number;
-  duplicates: number;
-}
 
 let t: TestApp;
-let backend: TestBackend;
-let jobs: JobClient;
-let worker: RunningWorker;
-let workerDb: Database;
 let city: CityFixture;
 let admin: Client;
 let secToken: string;
 
-const finished = (token: string, id: string) =>
-  waitFor(
-    `import ${id}`,
-    async () => {
-      const v = (await download(t.app, token, `/imports/${id}`)).json() as ImportView;
-      return v.state === 'completed' || v.state === 'failed' ? v : null;
-    },
-    30_000,
-  );
-
 beforeAll(async () => {
-  backend = await testBackend('postgres', 'placeimport');
-  let host: PluginHost | undefined;
-  const opts = (h: PluginHost, db: Database) => ({
-    host: h,
-    db,
-    backend: backend.cfg,
-    prefix: backend.prefix,
-  });
-  t = await startApp({
-    jobs: (h, db) => {
-      host = h;
-      jobs = createJobClient(opts(h, db));
-      return jobs;
-    },
-  });
-  workerDb = await openCoreDatabase(inject('db').appUrl, 8, host!);
-  worker = await startWorker({ ...opts(host!, workerDb), concurrency: 2 });
+  t = await startAppWithWorker('postgres', 'placeimport');
   city = await buildCity(t.db);
   admin = as(t.app, (await login(t.app, city.code, 'admin')).accessToken);
   secToken = (await login(t.app, city.code, 'seca1')).accessToken;
 });
 afterAll(async () => {
-  await worker?.close();
-  await jobs?.close();
-  await workerDb?.close();
-  await backend?.drop();
   await t?.close();
 });
 
@@ -81,7 +35,7 @@ describe('houses and shops as background imports', () => {
     ]);
     const queued = await uploadTo(t.app, secToken, '/houses/imports', houses);
     expect(queued.statusCode).toBe(202);
-    const done = await finished(secToken, queued.json().id);
+    const done = await importFinished(t, secToken, queued.json().id);
     expect(done).toMatchObject({ state: 'completed', rows: 3, imported: 1, failed: 2, duplicates: 0 });
     const report = await rowsOf(
       (await download(t.app, secToken, `/imports/${done.id}/report.xlsx`)).rawPayload,
@@ -108,7 +62,10 @@ describe('houses and shops as background imports', () => {
       ],
     ]);
     const shopJob = await uploadTo(t.app, secToken, '/shops/imports', shops);
-    expect(await finished(secToken, shopJob.json().id)).toMatchObject({ state: 'completed', imported: 1 });
+    expect(await importFinished(t, secToken, shopJob.json().id)).toMatchObject({
+      state: 'completed',
+      imported: 1,
+    });
     const [shop] = (await admin.get('/shops')).json();
     const [house] = (await admin.get('/houses')).json();
     expect(shop).toMatchObject({ name: '临街小店', houseId: house.id });
