@@ -141,3 +141,22 @@ export async function importRows<C extends object, P>(
   }
   return summary;
 }
+
+/**
+ * After a batch's `insert … on conflict do nothing returning id`: the rows returned are imported, the
+ * rest of `pending` (keyed by the id each was given) hit the unique key, so were registered before.
+ */
+export function settleInserted(
+  pending: Map<string, { outcome: RowOutcome }>,
+  inserted: ReadonlyArray<{ id: string }>,
+  duplicateReason: string,
+): void {
+  for (const { id } of inserted) {
+    pending.get(id)!.outcome.status = 'imported';
+    pending.delete(id);
+  }
+  for (const p of pending.values()) {
+    p.outcome.status = 'duplicate';
+    p.outcome.reason = duplicateReason;
+  }
+}

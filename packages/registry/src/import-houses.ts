@@ -1,6 +1,12 @@
 import type { Readable } from 'node:stream';
 import type { Tx } from '@civicgrid/db';
-import { type Checked, type ImportOptions, type ImportSummary, importRows } from './import-batches.ts';
+import {
+  type Checked,
+  type ImportOptions,
+  type ImportSummary,
+  importRows,
+  settleInserted,
+} from './import-batches.ts';
 import { unitResolver } from './import-units.ts';
 import { isIssue } from './xlsx/columns.ts';
 import { mapHouseHeaders, type ParsedHouse, parseHouseRow } from './xlsx/houses-template.ts';
@@ -78,13 +84,6 @@ async function writeHouses(
      returning id`,
     [opts.tenantId, JSON.stringify(records)],
   );
-  for (const { id } of inserted) {
-    byId.get(id)!.outcome.status = 'imported';
-    byId.delete(id);
-  }
   // The rest hit the (tenant_id, org_unit_id, address) key: registered before this file.
-  for (const p of byId.values()) {
-    p.outcome.status = 'duplicate';
-    p.outcome.reason = '重复：此房屋已登记（所属楼栋/网格和地址相同）';
-  }
+  settleInserted(byId, inserted, '重复：此房屋已登记（所属楼栋/网格和地址相同）');
 }

@@ -6,6 +6,7 @@ import {
   type ImportSummary,
   importRows,
   scopeOf,
+  settleInserted,
 } from './import-batches.ts';
 import { isUnder, unitResolver } from './import-units.ts';
 import { isIssue } from './xlsx/columns.ts';
@@ -172,12 +173,5 @@ async function writeShops(
      returning id`,
     [opts.tenantId, JSON.stringify(records)],
   );
-  for (const { id } of inserted) {
-    byId.get(id)!.outcome.status = 'imported';
-    byId.delete(id);
-  }
-  for (const p of byId.values()) {
-    p.outcome.status = 'duplicate';
-    p.outcome.reason = '重复：此商铺已登记（统一社会信用代码相同）';
-  }
+  settleInserted(byId, inserted, '重复：此商铺已登记（统一社会信用代码相同）');
 }

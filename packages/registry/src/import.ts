@@ -7,6 +7,7 @@ import {
   type ImportSummary,
   importRows,
   scopeOf,
+  settleInserted,
 } from './import-batches.ts';
 import { checkIdentity, type ResidentInput } from './residents.ts';
 import {
@@ -136,15 +137,8 @@ async function writeBatch(tx: Tx, rows: Pending[], seen: Map<string, number>, op
     opts.pii.keyId,
     opts.tenantId,
   ]);
-  for (const { id } of inserted) {
-    byResident.get(id)!.outcome.status = 'imported';
-    byResident.delete(id);
-  }
   // The rest hit the (tenant_id, id_hash) key: registered before this file (or by a concurrent import).
-  for (const p of byResident.values()) {
-    p.outcome.status = 'duplicate';
-    p.outcome.reason = '重复：此人已登记（证件号码相同）';
-  }
+  settleInserted(byResident, inserted, '重复：此人已登记（证件号码相同）');
 }
 
 const b64 = (b: Buffer) => b.toString('base64');
