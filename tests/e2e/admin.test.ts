@@ -1,7 +1,10 @@
 import { writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeIdCard, RESIDENT_HEADERS } from '@civicgrid/registry';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf, workbook } from '../support/xlsx.ts';
 import {
   buildAdmin,
   launchBrowser,
@@ -17,7 +20,6 @@ import {
   screenshot,
   startServer,
 } from './support.ts';
-import { idNumber, readRows, residentsWorkbook } from './xlsx.ts';
 
 /**
  * The admin app in headless Chromium against the real API (apps/api main, demo tenant `yiwu`) on a
@@ -229,12 +231,13 @@ describe('admin app in a browser', { timeout: 180_000 }, () => {
     const file = join(SCREENSHOTS, '..', 'e2e-residents.xlsx');
     writeFileSync(
       file,
-      await residentsWorkbook([
+      await workbook([
+        [...RESIDENT_HEADERS],
         [
           '王小明',
           'wxm',
           '居民身份证',
-          idNumber('330782', '1990-05-17', 731),
+          makeIdCard('330782', '19900517', 731),
           '男',
           '1990-05-17',
           'CHN',
@@ -270,7 +273,7 @@ describe('admin app in a browser', { timeout: 180_000 }, () => {
       page.waitForEvent('download'),
       page.click('[data-testid=import-report]'),
     ]);
-    const rows = await readRows((await download.path())!);
+    const rows = await rowsOf(await readFile((await download.path())!));
     const bad = rows.find((r) => r.includes('坏数据'));
     const good = rows.find((r) => r.includes('王小明'));
     expect(bad?.join(' ')).toMatch(/证件号码/);
