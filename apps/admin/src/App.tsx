@@ -49,6 +49,7 @@ const pages = {
   shops: lazy(() => import('./pages/registry/places.tsx').then((m) => ({ default: m.Shops }))),
   import: lazy(() => import('./pages/registry/import.tsx')),
   tenants: lazy(() => import('./pages/platform/tenants.tsx')),
+  tenantModules: lazy(() => import('./pages/platform/tenant-modules.tsx')),
   account: lazy(() => import('./pages/account.tsx')),
   notFound: lazy(() => import('./pages/not-found.tsx')),
   forbidden: lazy(() => import('./pages/not-found.tsx').then((m) => ({ default: m.Forbidden }))),
@@ -146,6 +147,10 @@ export function App() {
                 <Route path="/registry/shops" element={guarded('shops', pages.shops)} />
                 <Route path="/registry/import" element={guarded('residents-import', pages.import)} />
                 <Route path="/platform/tenants" element={guarded('platform/tenants', pages.tenants)} />
+                <Route
+                  path="/platform/tenants/:id/modules"
+                  element={guarded('platform/tenants', pages.tenantModules)}
+                />
                 <Route path="/account" element={page(pages.account)} />
                 {moduleRoutes.map((path) => (
                   <Route key={path} path={path} element={page(pluginPages.get(path)!)} />

@@ -1,11 +1,13 @@
 import { api } from '@civicgrid/admin-kit';
 import { useTable } from '@refinedev/antd';
 import { useTranslate } from '@refinedev/core';
-import { App, Button, Form, Input, Modal, Popconfirm, Select, Table, Tag } from 'antd';
+import { App, Button, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag } from 'antd';
 import { useState } from 'react';
+import { useNavigate } from 'react-router';
+import { useErrorText } from '../../components/errors.ts';
 import { Page, useDate } from '../../components/list.tsx';
 
-interface Tenant {
+export interface Tenant {
   id: string;
   code: string;
   name: string;
@@ -21,6 +23,8 @@ export default function TenantsPage() {
   const t = useTranslate();
   const date = useDate();
   const { message } = App.useApp();
+  const errorText = useErrorText();
+  const navigate = useNavigate();
   const [creating, setCreating] = useState(false);
   const [form] = Form.useForm();
   const { tableProps, tableQuery } = useTable<Tenant>({
@@ -34,7 +38,7 @@ export default function TenantsPage() {
       void message.success(t(`tenants.${verb}d`));
       void tableQuery.refetch();
     } catch (err) {
-      void message.error((err as Error).message);
+      void message.error(errorText(err, 'tenants.errors'));
     }
   };
   return (
@@ -64,21 +68,31 @@ export default function TenantsPage() {
           {
             title: t('common.actions'),
             key: 'a',
-            render: (_, r: Tenant) =>
-              r.status === 'active' ? (
-                <Popconfirm
-                  title={t('tenants.suspendConfirm', { name: r.name })}
-                  onConfirm={() => act(r.id, 'suspend')}
+            render: (_, r: Tenant) => (
+              <Space>
+                <Button
+                  size="small"
+                  data-testid={`tenant-modules-${r.code}`}
+                  onClick={() => navigate(`/platform/tenants/${r.id}/modules`)}
                 >
-                  <Button size="small" danger>
-                    {t('tenants.suspend')}
-                  </Button>
-                </Popconfirm>
-              ) : (
-                <Button size="small" onClick={() => act(r.id, 'resume')}>
-                  {t('tenants.resume')}
+                  {t('platformModules.open')}
                 </Button>
-              ),
+                {r.status === 'active' ? (
+                  <Popconfirm
+                    title={t('tenants.suspendConfirm', { name: r.name })}
+                    onConfirm={() => act(r.id, 'suspend')}
+                  >
+                    <Button size="small" danger>
+                      {t('tenants.suspend')}
+                    </Button>
+                  </Popconfirm>
+                ) : (
+                  <Button size="small" onClick={() => act(r.id, 'resume')}>
+                    {t('tenants.resume')}
+                  </Button>
+                )}
+              </Space>
+            ),
           },
         ]}
       />
@@ -111,7 +125,7 @@ export default function TenantsPage() {
               setCreating(false);
               void tableQuery.refetch();
             } catch (err) {
-              void message.error((err as Error).message);
+              void message.error(errorText(err, 'tenants.errors'));
             }
           }}
         >
