@@ -1,0 +1,56 @@
+import { eventRef } from '@civicgrid/kernel';
+
+/** How an event came in (接诉即办: `hotline` is a 12345 work order). */
+export const CHANNELS = ['grid-worker', 'resident', 'hotline', 'walk-in', 'other'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** 分色治理: each colour has its own time limits. */
+export const URGENCIES = ['red', 'orange', 'yellow', 'green'] as const;
+export type Urgency = (typeof URGENCIES)[number];
+
+export const STATUSES = [
+  'reported',
+  'accepted',
+  'handled',
+  'escalated',
+  'resolved',
+  'verified',
+  'closed',
+  'returned',
+  'merged',
+] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** The escalation ladder below the departments: grid → community → joint meeting (大党委) → street. */
+export const LEVELS = ['grid', 'community', 'joint-meeting', 'street'] as const;
+export type Level = (typeof LEVELS)[number];
+
+/** The stages a tenant sets limits for, per urgency (minutes). */
+export const STAGES = ['accept', 'dispatch', 'handle', 'feedback'] as const;
+export type Stage = (typeof STAGES)[number];
+
+export const SATISFACTIONS = ['satisfied', 'basically', 'unsatisfied'] as const;
+export type Satisfaction = (typeof SATISFACTIONS)[number];
+
+export const PERMISSIONS = {
+  read: 'events.event.read',
+  create: 'events.event.create',
+  handle: 'events.event.handle',
+  escalate: 'events.event.escalate',
+  merge: 'events.event.merge',
+  verify: 'events.event.verify',
+  approveExtension: 'events.extension.approve',
+  whistle: 'events.whistle.create',
+  reportIn: 'events.whistle.report',
+  categories: 'events.category.manage',
+  metrics: 'events.metrics.read',
+  hotline: 'events.hotline.import',
+} as const;
+
+/** Payloads carry ids only: the outbox and the queues have no row-level security. */
+export const eventReported = eventRef<{ eventId: string; orgUnitId: string }>('events.reported');
+export const eventEscalated = eventRef<{ eventId: string; level: Level; automatic: boolean }>(
+  'events.escalated',
+);
+export const eventWhistled = eventRef<{ eventId: string; orgUnitIds: string[] }>('events.whistled');
+export const eventClosed = eventRef<{ eventId: string }>('events.closed');

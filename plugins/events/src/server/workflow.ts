@@ -1,0 +1,112 @@
+import type { Tx } from '@civicgrid/db';
+import { conflict } from '@civicgrid/kernel';
+import { eventEscalated, LEVELS, type Level, type Stage, type Status } from '../common/index.ts';
+import { closeOpenDeadlines, openDeadline, type Runtime } from './deadlines.ts';
+import { addMinutes, type EventsSettings } from './settings.ts';
+import { type Actor, addTimeline, type EventRow, ladderOf } from './store.ts';
+
+/** Timestamp columns a status sets when the event enters it (the three rates read them). */
+const STAMP: Partial<Record<Status, string>> = {
+  accepted: 'accepted_at',
+  handled: 'handled_at',
+  resolved: 'resolved_at',
+  verified: 'verified_at',
+  closed: 'closed_at',
+};
+
+/** The stage whose limit runs while the event is in a status; none for the finished ones. */
+const STAGE_OF: Partial<Record<Status, Stage>> = {
+  reported: 'accept',
+  escalated: 'dispatch',
+  accepted: 'handle',
+  resolved: 'feedback',
+};
+
+/**
+ * Moves the event to `to` and writes the timeline entry (who, when, from → to, note), closes the
+ * stage that ended and opens the next one's deadline: the one way a status changes.
+ */
+export async function move(
+  tx: Tx,
+  rt: Runtime,
+  s: EventsSettings,
+  ev: EventRow,
+  t: {
+    action: string;
+    to: Status;
+    actor: Actor;
+    now: Date;
+    note?: string;
+    data?: object;
+    level?: Level;
+    handlerUnitId?: string;
+    /** extra `column = ?` assignments */
+    set?: Record<string, unknown>;
+  },
+) {
+  const level = t.level ?? ev.level;
+  const sets: Record<string, unknown> = {
+    status: t.to,
+    level,
+    handler_unit_id: t.handlerUnitId ?? ev.handlerUnitId,
+    ...(STAMP[t.to] ? { [STAMP[t.to]!]: t.now } : {}),
+    ...t.set,
+  };
+  const cols = Object.keys(sets);
+  await tx.query(
+    `update events_event set ${cols.map((c) => `${c} = ?`).join(', ')} where tenant_id = ? and id = ?`,
+    [...cols.map((c) => sets[c]), tx.tenantId, ev.id],
+  );
+  await addTimeline(tx, {
+    eventId: ev.id,
+    at: t.now,
+    actor: t.actor,
+    action: t.action,
+    from: { status: ev.status, level: ev.level },
+    to: { status: t.to, level },
+    note: t.note,
+    data: t.data,
+  });
+  await closeOpenDeadlines(tx, ev.id, t.now);
+  const stage = STAGE_OF[t.to];
+  if (stage)
+    await openDeadline(tx, rt, {
+      eventId: ev.id,
+      stage,
+      dueAt: addMinutes(t.now, s.limits[ev.urgency][stage]),
+    });
+  Object.assign(ev, { status: t.to, level, handlerUnitId: sets.handler_unit_id });
+}
+
+/**
+ * One rung up the ladder (grid → community → joint meeting → street), by hand with a reason or by an
+ * overdue stage. Rungs the location lacks (no grid above a building) are skipped; past the street
+ * there is no rung: the street blows the whistle to departments instead.
+ */
+export async function escalateEvent(
+  tx: Tx,
+  rt: Runtime,
+  s: EventsSettings,
+  ev: EventRow,
+  a: { actor: Actor; reason: string; automatic: boolean; now: Date },
+) {
+  const ladder = await ladderOf(tx, ev.orgUnitId);
+  const next = LEVELS.slice(LEVELS.indexOf(ev.level) + 1).find((l) => ladder.rungs[l]);
+  if (!next)
+    throw conflict(
+      'top_of_ladder',
+      'the event is at the street already: blow the whistle to departments instead',
+      'level',
+    );
+  await move(tx, rt, s, ev, {
+    action: 'escalate',
+    to: 'escalated',
+    actor: a.actor,
+    now: a.now,
+    note: a.reason,
+    data: { automatic: a.automatic },
+    level: next,
+    handlerUnitId: ladder.rungs[next]!,
+  });
+  await rt.events.publish(tx, eventEscalated, { eventId: ev.id, level: next, automatic: a.automatic });
+}
