@@ -1,7 +1,23 @@
 import { api, may } from '@civicgrid/admin-kit';
 import { useGetLocale, useTranslate } from '@refinedev/core';
-import { App, Button, Card, Checkbox, Col, Form, Input, List, Modal, Row, Space, Table, Tag } from 'antd';
+import {
+  App,
+  Button,
+  Card,
+  Checkbox,
+  Col,
+  Form,
+  Input,
+  List,
+  Modal,
+  Popconfirm,
+  Row,
+  Space,
+  Table,
+  Tag,
+} from 'antd';
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useErrorText } from '../components/errors.ts';
 import { Page } from '../components/list.tsx';
 import { useMe } from '../components/org.tsx';
 import type { Role } from './users.tsx';
@@ -24,6 +40,7 @@ export default function RolesPage() {
   const locale = useGetLocale()() === 'en' ? 'en' : 'zh-CN';
   const me = useMe();
   const { message } = App.useApp();
+  const errorText = useErrorText();
   const [roles, setRoles] = useState<Role[]>([]);
   const [perms, setPerms] = useState<Permission[]>([]);
   const [current, setCurrent] = useState<Role | null>(null);
@@ -69,7 +86,21 @@ export default function RolesPage() {
       await load();
       pick(r);
     } catch (err) {
-      void message.error((err as Error).message);
+      void message.error(errorText(err, 'roles.errors'));
+    }
+  };
+
+  /** Deletes the role shown; the server refuses a default role or one still granted (409, translated). */
+  const remove = async () => {
+    if (!current) return;
+    try {
+      await api(`/roles/${current.id}`, { method: 'DELETE' });
+      void message.success(t('roles.deleted', { name: current.name }));
+      const left = await load();
+      if (left[0]) pick(left[0]);
+      else setCurrent(null);
+    } catch (err) {
+      void message.error(errorText(err, 'roles.errors'));
     }
   };
 
@@ -80,7 +111,7 @@ export default function RolesPage() {
           title={t('menu.roles')}
           extra={
             canManage && (
-              <Button size="small" type="primary" onClick={() => setCreating(true)}>
+              <Button size="small" type="primary" onClick={() => setCreating(true)} data-testid="role-create">
                 {t('buttons.create')}
               </Button>
             )
@@ -90,6 +121,7 @@ export default function RolesPage() {
             dataSource={roles}
             renderItem={(r) => (
               <List.Item
+                data-testid={`role-${r.key}`}
                 onClick={() => pick(r)}
                 style={{
                   cursor: 'pointer',
@@ -112,9 +144,22 @@ export default function RolesPage() {
           extra={
             canManage &&
             current && (
-              <Button type="primary" onClick={save} data-testid="role-save">
-                {t('buttons.save')}
-              </Button>
+              <Space>
+                <Popconfirm
+                  title={t('roles.deleteConfirm', { name: current.name })}
+                  okText={t('buttons.delete')}
+                  cancelText={t('buttons.cancel')}
+                  okButtonProps={{ danger: true }}
+                  onConfirm={remove}
+                >
+                  <Button danger data-testid="role-delete">
+                    {t('buttons.delete')}
+                  </Button>
+                </Popconfirm>
+                <Button type="primary" onClick={save} data-testid="role-save">
+                  {t('buttons.save')}
+                </Button>
+              </Space>
             )
           }
           styles={{ body: { overflowX: 'auto' } }}
@@ -177,16 +222,18 @@ export default function RolesPage() {
       >
         <Form
           form={form}
+          name="role"
           layout="vertical"
           preserve={false}
           onFinish={async (v: { key: string; name: string; description?: string }) => {
             try {
               const r = await api<Role>('/roles', { method: 'POST', body: { ...v, permissions: [] } });
               setCreating(false);
+              void message.success(t('roles.created', { name: r.name }));
               await load();
               pick(r);
             } catch (err) {
-              void message.error((err as Error).message);
+              void message.error(errorText(err, 'roles.errors'));
             }
           }}
         >
