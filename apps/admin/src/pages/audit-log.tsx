@@ -5,6 +5,7 @@ import { Button, DatePicker, Form, Input, Table, Typography } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useState } from 'react';
 import { Page, useDate } from '../components/list.tsx';
+import { UserPicker } from '../components/user-picker.tsx';
 
 interface AuditRow {
   id: string;
@@ -26,7 +27,7 @@ interface Filter {
   range?: [Dayjs, Dayjs] | null;
 }
 
-/** The append-only audit log: filter by user, action, target and time. */
+/** The append-only audit log: filter by user (picked by a server-side search), action, target and time. */
 export default function AuditLogPage() {
   const t = useTranslate();
   const date = useDate();
@@ -46,15 +47,20 @@ export default function AuditLogPage() {
   });
   return (
     <Page title={t('menu.audit-log')}>
-      <Form layout="inline" onFinish={(v: Filter) => setF(v)} style={{ marginBottom: 16, rowGap: 8 }}>
+      <Form
+        layout="inline"
+        data-testid="audit-filter"
+        onFinish={(v: Filter) => setF(v)}
+        style={{ marginBottom: 16, rowGap: 8 }}
+      >
         <Form.Item name="action" label={t('audit.action')}>
           <Input placeholder="user.create" allowClear />
         </Form.Item>
         <Form.Item name="targetType" label={t('audit.targetType')}>
           <Input placeholder="user" allowClear />
         </Form.Item>
-        <Form.Item name="actorId" label={t('audit.actorId')}>
-          <Input allowClear />
+        <Form.Item name="actorId" label={t('audit.actor')}>
+          <UserPicker id="audit-actor" />
         </Form.Item>
         <Form.Item name="range" label={t('audit.time')}>
           <DatePicker.RangePicker />
