@@ -3,6 +3,7 @@ import { useTable } from '@refinedev/antd';
 import { useTranslate } from '@refinedev/core';
 import { App, Button, Progress, Select, Space, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
+import { useErrorText } from '../components/errors.ts';
 import { Page, useDate } from '../components/list.tsx';
 import { useMe } from '../components/org.tsx';
 
@@ -35,6 +36,7 @@ export default function JobRunsPage() {
   const date = useDate();
   const me = useMe();
   const { message } = App.useApp();
+  const errorText = useErrorText();
   const [state, setState] = useState<string | undefined>();
   const { tableProps, tableQuery } = useTable<JobRun>({
     resource: 'job-runs',
@@ -69,7 +71,12 @@ export default function JobRunsPage() {
           expandedRowRender: (r) => <Typography.Text type="danger">{r.error}</Typography.Text>,
         }}
         columns={[
-          { title: t('jobs.module'), dataIndex: 'plugin', sorter: true },
+          {
+            title: t('jobs.module'),
+            dataIndex: 'plugin',
+            sorter: true,
+            render: (v: string) => t(`roles.groups.${v}`, v),
+          },
           { title: t('jobs.job'), dataIndex: 'job', sorter: true },
           { title: t('jobs.period'), dataIndex: 'period', render: (v) => v ?? '—' },
           {
@@ -95,6 +102,19 @@ export default function JobRunsPage() {
             key: 'att',
             render: (_, r: JobRun) => `${r.attempts}/${r.maxAttempts}`,
           },
+          {
+            title: t('jobs.error'),
+            dataIndex: 'error',
+            ellipsis: true,
+            render: (v: string | null) =>
+              v ? (
+                <Typography.Text type="danger" data-testid="job-error" title={v}>
+                  {v}
+                </Typography.Text>
+              ) : (
+                '—'
+              ),
+          },
           { title: t('common.createdAt'), dataIndex: 'createdAt', sorter: true, render: date },
           { title: t('jobs.finishedAt'), dataIndex: 'finishedAt', sorter: true, render: date },
           {
@@ -106,13 +126,14 @@ export default function JobRunsPage() {
                 <Space>
                   <Button
                     size="small"
+                    data-testid={`job-retry-${r.id}`}
                     onClick={async () => {
                       try {
                         await api(`/job-runs/${r.id}/retry`, { method: 'POST' });
                         void message.success(t('jobs.retried'));
                         void tableQuery.refetch();
                       } catch (err) {
-                        void message.error((err as Error).message);
+                        void message.error(errorText(err, 'jobs.errors'));
                       }
                     }}
                   >

@@ -3,6 +3,7 @@ import { useTranslate } from '@refinedev/core';
 import { App, Card, Col, Descriptions, Empty, Input, List, Row, Tree, Typography } from 'antd';
 import type { DataNode } from 'antd/es/tree';
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
+import { useErrorText } from '../components/errors.ts';
 import { childrenOf, type OrgUnit, scopeRoots, useMe } from '../components/org.tsx';
 
 // The map (ECharts) is its own chunk, loaded when a unit is selected.
@@ -37,6 +38,7 @@ export default function OrgUnitsPage() {
   const t = useTranslate();
   const me = useMe();
   const { message } = App.useApp();
+  const errorText = useErrorText();
   const [tree, setTree] = useState<TreeNode[]>([]);
   const [loaded, setLoaded] = useState<string[]>([]);
   const [expanded, setExpanded] = useState<string[]>([]);
@@ -117,7 +119,7 @@ export default function OrgUnitsPage() {
                 setExpanded([]);
                 reload();
               } catch (err) {
-                void message.error((err as Error).message);
+                void message.error(errorText(err, 'org.errors'));
               }
             }}
           />
