@@ -1,5 +1,6 @@
 import type { PlatformJobs, ServerPlugin } from '@civicgrid/kernel';
 import { bulletinPlugin } from '@civicgrid/plugin-bulletin/server';
+import { landlordScoringPlugin } from '@civicgrid/plugin-landlord-scoring/server';
 import { eventsPlugin } from '@civicgrid/plugin-events/server';
 import { type Pii, registryJobs } from '@civicgrid/registry';
 

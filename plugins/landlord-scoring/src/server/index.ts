@@ -1,0 +1,61 @@
+import { defineServerPlugin } from '@civicgrid/kernel';
+import { PERMISSIONS } from '../common/index.ts';
+import { seedDefaults } from './catalogue.ts';
+import { recordRoutes } from './routes/records.ts';
+import { reportRoutes } from './routes/reports.ts';
+import { ruleRoutes } from './routes/rules.ts';
+import { subjectRoutes } from './routes/subjects.ts';
+import { settingsSchema } from './settings.ts';
+
+const P = PERMISSIONS;
+/** What grid staff do every day: keep files, record, file appeals, read rules. */
+const GRID_WORK = [P.subjectRead, P.subjectManage, P.recordCreate, P.appealCreate, P.ruleRead];
+
+/**
+ * The landlord and shop 12-point systems (房东十二分制 / 商业街十二分制): subjects with one file each,
+ * a versioned rule catalogue per city, deductions and bonuses recorded by grid staff, appeals reviewed
+ * at community level, and a monthly assessment job that flags, enrols and reports.
+ */
+export const landlordScoringPlugin = defineServerPlugin({
+  id: 'landlord-scoring',
+  version: '0.1.0',
+  title: { 'zh-CN': '房东、商铺十二分制', en: 'Landlord and shop 12-point scoring' },
+  description: {
+    'zh-CN': '房东、商铺一户一档，扣分加分、申诉复核，每月考评黄旗房东、红旗商铺和转优学习班',
+    en: 'One file per landlord and shop, deductions and bonuses, appeals, monthly flags and improvement classes',
+  },
+  migrations: new URL('../../migrations/', import.meta.url),
+  permissions: [
+    { key: P.subjectRead, title: { 'zh-CN': '查看房东、商铺档案', en: 'View landlord and shop files' } },
+    {
+      key: P.subjectManage,
+      title: { 'zh-CN': '建档、登记租客申报', en: 'Keep files and tenant declarations' },
+    },
+    { key: P.recordCreate, title: { 'zh-CN': '记录扣分、加分', en: 'Record deductions and bonuses' } },
+    { key: P.appealCreate, title: { 'zh-CN': '提交申诉', en: 'File appeals' } },
+    { key: P.appealReview, title: { 'zh-CN': '复核申诉', en: 'Review appeals' } },
+    { key: P.ruleRead, title: { 'zh-CN': '查看扣分规则', en: 'View the rule catalogue' } },
+    { key: P.ruleManage, title: { 'zh-CN': '修订扣分规则', en: 'Edit the rule catalogue' } },
+    { key: P.assessmentRead, title: { 'zh-CN': '查看月度考评', en: 'View monthly assessments' } },
+    { key: P.assessmentRun, title: { 'zh-CN': '重新运行月度考评', en: 'Run a monthly assessment' } },
+  ],
+  defaultGrants: {
+    'tenant-admin': Object.values(P),
+    'street-admin': [...GRID_WORK, P.appealReview, P.assessmentRead],
+    // The community level reviews appeals (the rule); grid staff only file them.
+    'community-secretary': [...GRID_WORK, P.appealReview, P.assessmentRead],
+    'grid-leader': [...GRID_WORK, P.assessmentRead],
+    'grid-worker': GRID_WORK,
+    inspector: [P.subjectRead, P.ruleRead, P.assessmentRead],
+  },
+  settings: { schema: settingsSchema },
+  routes(app, deps) {
+    subjectRoutes(app, deps);
+    recordRoutes(app);
+    ruleRoutes(app);
+    reportRoutes(app, deps);
+  },
+  async onTenantEnable({ tx }) {
+    await seedDefaults(tx);
+  },
+});
