@@ -46,6 +46,13 @@ const DueView = Type.Object({
   dueAt: Type.String(),
 });
 
+const VisitView = Type.Object({
+  id: Type.String(),
+  visitedAt: Type.String(),
+  note: Nullable(Type.String()),
+  visitorName: Nullable(Type.String()),
+});
+
 const CoverageView = Type.Object({
   orgUnitId: Type.String(),
   orgUnitName: Type.String(),
@@ -228,6 +235,38 @@ export async function focusRoutes(app: FastifyInstance) {
         return v!;
       });
       return reply.status(201).send(created);
+    },
+  );
+
+  app.get(
+    '/residents/:id/visits',
+    {
+      config: perm('registry.resident.read'),
+      schema: {
+        tags,
+        description: "A resident's visits, newest first (the detail page's list).",
+        params: IdParams,
+        querystring: Type.Object(
+          { _end: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Array(VisitView), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const limit = (req.query as { _end?: number })._end ?? 100;
+      const rows = await inUserContext(db, req, 'registry.resident.read', async (ctx) => {
+        await residentFor(ctx, id, 'registry.resident.read');
+        return ctx.tx.query<Record<string, unknown>>(
+          `select v.id, v.visited_at as "visitedAt", v.note, u.display_name as "visitorName"
+             from visit v left join app_user u on u.tenant_id = v.tenant_id and u.id = v.visitor_id
+            where v.tenant_id = ? and v.resident_id = ? order by v.visited_at desc, v.id limit ?`,
+          [ctx.tx.tenantId, id, limit],
+        );
+      });
+      reply.header('x-total-count', String(rows.length));
+      return rows.map((r) => ({ ...r, visitedAt: new Date(r.visitedAt as string).toISOString() }));
     },
   );
 
