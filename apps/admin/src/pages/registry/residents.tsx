@@ -1,12 +1,13 @@
-import { api, apiRaw, may } from '@civicgrid/admin-kit';
+import { may } from '@civicgrid/admin-kit';
 import { useTable } from '@refinedev/antd';
 import { useTranslate } from '@refinedev/core';
-import { App, Button, Input, Space, Table, Tag } from 'antd';
-import { useState } from 'react';
-import { Page } from '../../components/list.tsx';
-import { useMe } from '../../components/org.tsx';
+import { Button, Input, Select, Tag } from 'antd';
+import { Link, useNavigate } from 'react-router';
+import { OrgUnitPicker, useMe } from '../../components/org.tsx';
+import { CardLines, DataList } from './data-list.tsx';
+import { ExportButton, RegistryPage, ResetFilters, useFilters, useIsPhone } from './shared.tsx';
 
-interface Resident {
+export interface Resident {
   id: string;
   orgUnitId: string;
   name: string;
@@ -14,112 +15,115 @@ interface Resident {
   birthDate: string;
   idType: string;
   idNumber: string;
+  nationality: string | null;
   phone: string | null;
   registration: string;
+  householdId: string | null;
+  houseId: string | null;
+  createdAt: string;
+  updatedAt: string;
 }
 
+export const REGISTRATIONS = ['local', 'floating', 'overseas'] as const;
+
 /**
- * Residents in the caller's scope with masked ID numbers and phones. "Show" asks the server for one
- * value (POST /residents/:id/reveal): it needs registry.pii.read there and is written to the audit log.
+ * Residents in the caller's scope, ID numbers and phones masked (the detail page's "show" opens one,
+ * audited). Search by name or pinyin initials, filter by registration and unit; the export takes the
+ * same filters. A phone gets one card per resident.
  */
 export default function ResidentsPage() {
   const t = useTranslate();
   const me = useMe();
-  const { message, modal } = App.useApp();
-  const [q, setQ] = useState('');
-  const [shown, setShown] = useState<Record<string, string>>({});
+  const phone = useIsPhone();
+  const navigate = useNavigate();
+  const f = useFilters();
+  const { filters, active, set } = f;
   const { tableProps } = useTable<Resident>({
     resource: 'residents',
     syncWithLocation: false,
     pagination: { pageSize: 20 },
-    filters: { permanent: q ? [{ field: 'q', operator: 'eq', value: q }] : [] },
+    filters: {
+      permanent: Object.entries(active).map(([field, value]) => ({ field, operator: 'eq', value })),
+    },
   });
-  const canReveal = may(me, 'registry.pii.read');
-  const [exporting, setExporting] = useState(false);
-
-  /** The list as shown (masked, same search) as xlsx; the server writes the export to the audit log. */
-  const exportList = async () => {
-    setExporting(true);
-    try {
-      const res = await apiRaw('/residents/export.xlsx', { query: q ? { q } : {} });
-      const a = document.createElement('a');
-      a.href = URL.createObjectURL(await res.blob());
-      a.download = 'residents.xlsx';
-      a.click();
-    } catch (err) {
-      void message.error((err as Error).message);
-    } finally {
-      setExporting(false);
-    }
-  };
-
-  const reveal = (r: Resident, field: 'idNumber' | 'phone') =>
-    modal.confirm({
-      title: t('residents.revealConfirm'),
-      content: t('residents.revealAudited'),
-      onOk: async () => {
-        try {
-          const { value } = await api<{ value: string | null }>(`/residents/${r.id}/reveal`, {
-            method: 'POST',
-            body: { field },
-          });
-          setShown((s) => ({ ...s, [`${r.id}:${field}`]: value ?? '—' }));
-        } catch (err) {
-          void message.error((err as Error).message);
-        }
-      },
-    });
-
-  const masked = (field: 'idNumber' | 'phone') => (v: string | null, r: Resident) => {
-    const open = shown[`${r.id}:${field}`];
-    if (open) return <span data-testid={`revealed-${field}`}>{open}</span>;
-    return (
-      <Space size={4}>
-        <span>{v ?? '—'}</span>
-        {v && canReveal && (
-          <Button size="small" type="link" onClick={() => reveal(r, field)} data-testid={`reveal-${field}`}>
-            {t('residents.reveal')}
-          </Button>
-        )}
-      </Space>
-    );
-  };
+  const width = phone ? '100%' : 200;
+  const nameLink = (r: Resident) => (
+    <Link to={`/registry/residents/${r.id}`} data-testid="resident-link">
+      {r.name}
+    </Link>
+  );
 
   return (
-    <Page
+    <RegistryPage
       title={t('menu.residents')}
-      extra={
-        <Space wrap>
+      testId="residents-page"
+      actions={
+        <>
           <Input.Search
+            id="residents-q"
             placeholder={t('residents.search')}
             allowClear
-            onSearch={setQ}
-            style={{ width: 220 }}
+            value={f.typed}
+            onChange={(e) => f.setTyped(e.target.value)}
+            onSearch={set('q')}
+            style={{ width }}
           />
-          {may(me, 'registry.data.export') && (
-            <Button onClick={exportList} loading={exporting} data-testid="residents-export">
-              {t('residents.export')}
+          <Select
+            id="residents-registration"
+            allowClear
+            placeholder={t('residents.registration')}
+            value={filters.registration}
+            onChange={set('registration')}
+            options={REGISTRATIONS.map((v) => ({ value: v, label: t(`residents.registrations.${v}`) }))}
+            style={{ width: phone ? '100%' : 140 }}
+          />
+          <div style={{ width }}>
+            <OrgUnitPicker id="residents-under" value={filters.under} onChange={set('under')} />
+          </div>
+          <ResetFilters f={f} />
+          <ExportButton me={me} list="residents" filters={active} />
+          {may(me, 'registry.resident.manage') && (
+            <Button
+              type="primary"
+              onClick={() => navigate('/registry/residents/new')}
+              data-testid="resident-create"
+            >
+              {t('residents.create')}
             </Button>
           )}
-        </Space>
+        </>
       }
     >
-      <Table
-        {...tableProps}
-        rowKey="id"
+      <DataList<Resident>
+        testId="residents"
+        tableProps={tableProps}
         columns={[
-          { title: t('residents.name'), dataIndex: 'name', sorter: true },
+          { title: t('residents.name'), dataIndex: 'name', sorter: true, render: (_, r) => nameLink(r) },
           { title: t('residents.gender'), dataIndex: 'gender', render: (g) => t(`residents.genders.${g}`) },
           { title: t('residents.birthDate'), dataIndex: 'birthDate', sorter: true },
-          { title: t('residents.idNumber'), dataIndex: 'idNumber', render: masked('idNumber') },
-          { title: t('residents.phone'), dataIndex: 'phone', render: masked('phone') },
+          { title: t('residents.idNumber'), dataIndex: 'idNumber' },
+          { title: t('residents.phone'), dataIndex: 'phone', render: (v) => v ?? '—' },
           {
             title: t('residents.registration'),
             dataIndex: 'registration',
             render: (v) => <Tag>{t(`residents.registrations.${v}`)}</Tag>,
           },
         ]}
+        card={(r) => ({
+          title: nameLink(r),
+          extra: <Tag>{t(`residents.registrations.${r.registration}`)}</Tag>,
+          body: (
+            <CardLines
+              lines={[
+                [t('residents.gender'), t(`residents.genders.${r.gender}`)],
+                [t('residents.birthDate'), r.birthDate],
+                [t('residents.idNumber'), r.idNumber],
+                [t('residents.phone'), r.phone ?? '—'],
+              ]}
+            />
+          ),
+        })}
       />
-    </Page>
+    </RegistryPage>
   );
 }
