@@ -48,6 +48,10 @@ const pages = {
   houses: lazy(() => import('./pages/registry/places.tsx').then((m) => ({ default: m.Houses }))),
   shops: lazy(() => import('./pages/registry/places.tsx').then((m) => ({ default: m.Shops }))),
   import: lazy(() => import('./pages/registry/import.tsx')),
+  resident: lazy(() => import('./pages/registry/resident-detail.tsx')),
+  residentForm: lazy(() => import('./pages/registry/resident-form.tsx')),
+  houseForm: lazy(() => import('./pages/registry/place-form.tsx').then((m) => ({ default: m.HouseForm }))),
+  shopForm: lazy(() => import('./pages/registry/place-form.tsx').then((m) => ({ default: m.ShopForm }))),
   tenants: lazy(() => import('./pages/platform/tenants.tsx')),
   tenantModules: lazy(() => import('./pages/platform/tenant-modules.tsx')),
   account: lazy(() => import('./pages/account.tsx')),
@@ -70,8 +74,8 @@ const page = (C: ComponentType) => (
   </Suspense>
 );
 /** A page behind its resource's list permission: typing the URL shows "no access", not a broken page. */
-const guarded = (resource: string, C: ComponentType) => (
-  <CanAccess resource={resource} action="list" fallback={page(pages.forbidden)}>
+const guarded = (resource: string, C: ComponentType, action = 'list') => (
+  <CanAccess resource={resource} action={action} fallback={page(pages.forbidden)}>
     {page(C)}
   </CanAccess>
 );
@@ -146,6 +150,22 @@ export function App() {
                 <Route path="/registry/houses" element={guarded('houses', pages.houses)} />
                 <Route path="/registry/shops" element={guarded('shops', pages.shops)} />
                 <Route path="/registry/import" element={guarded('residents-import', pages.import)} />
+                <Route
+                  path="/registry/residents/new"
+                  element={guarded('residents', pages.residentForm, 'create')}
+                />
+                <Route path="/registry/residents/:id" element={guarded('residents', pages.resident)} />
+                <Route
+                  path="/registry/residents/:id/edit"
+                  element={guarded('residents', pages.residentForm, 'edit')}
+                />
+                <Route path="/registry/houses/new" element={guarded('houses', pages.houseForm, 'create')} />
+                <Route
+                  path="/registry/houses/:id/edit"
+                  element={guarded('houses', pages.houseForm, 'edit')}
+                />
+                <Route path="/registry/shops/new" element={guarded('shops', pages.shopForm, 'create')} />
+                <Route path="/registry/shops/:id/edit" element={guarded('shops', pages.shopForm, 'edit')} />
                 <Route path="/platform/tenants" element={guarded('platform/tenants', pages.tenants)} />
                 <Route
                   path="/platform/tenants/:id/modules"

@@ -1,6 +1,13 @@
 import type { ResourceProps } from '@refinedev/core';
 import { ICONS } from './icons.tsx';
 
+/** Houses and shops: read to list them, manage to register and edit them. */
+const PLACE = {
+  list: 'registry.place.read',
+  create: 'registry.place.manage',
+  edit: 'registry.place.manage',
+};
+
 /**
  * The platform's own pages as Refine resources. `meta.permissions` names the permission behind each
  * action (the access-control provider hides what the user cannot do); `meta.operator` marks the
@@ -31,11 +38,15 @@ export function coreResources(t: (k: string) => string): ResourceProps[] {
     r(
       'residents',
       '/registry/residents',
-      { list: 'registry.resident.read', create: 'registry.resident.manage' },
+      {
+        list: 'registry.resident.read',
+        create: 'registry.resident.manage',
+        edit: 'registry.resident.manage',
+      },
       { parent: 'registry' },
     ),
-    r('houses', '/registry/houses', { list: 'registry.place.read' }, { parent: 'registry' }),
-    r('shops', '/registry/shops', { list: 'registry.place.read' }, { parent: 'registry' }),
+    r('houses', '/registry/houses', PLACE, { parent: 'registry' }),
+    r('shops', '/registry/shops', PLACE, { parent: 'registry' }),
     r('residents-import', '/registry/import', { list: 'registry.resident.manage' }, { parent: 'registry' }),
     { name: 'system', meta: { label: t('menu.system'), icon: ICONS.system } },
     r('modules', '/modules', { list: 'core.module.read', edit: 'core.module.manage' }, { parent: 'system' }),
