@@ -1,116 +1,111 @@
-import { apiRaw, apiUrl, tokens } from '@civicgrid/admin-kit';
+import { apiRaw, may } from '@civicgrid/admin-kit';
 import { useTranslate } from '@refinedev/core';
-import { Alert, Button, Descriptions, Space, Typography, Upload } from 'antd';
-import { useState } from 'react';
-import { Page } from '../../components/list.tsx';
+import { Alert, Button, Segmented, Space, Typography, Upload } from 'antd';
+import { useCallback, useState } from 'react';
+import { useMe } from '../../components/org.tsx';
+import { errorText } from './errors.ts';
+import { ImportHistory } from './import-history.tsx';
+import { ImportRun, type ImportView } from './import-run.tsx';
+import { RegistryPage, saveBlob, useIsPhone } from './shared.tsx';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-
-interface Summary {
-  rows: number;
-  imported: number;
-  failed: number;
-  duplicates: number;
-  report: string;
-}
-
-/** Saves a blob under a name: the browser's own download. */
-function download(url: string, name: string) {
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-}
+const KINDS = [
+  { kind: 'residents', permission: 'registry.resident.manage' },
+  { kind: 'houses', permission: 'registry.place.manage' },
+  { kind: 'shops', permission: 'registry.place.manage' },
+] as const;
+type Kind = (typeof KINDS)[number]['kind'];
 
 /**
- * Residents from an xlsx workbook: the file is sent as the raw body; the answer is the per-row report
- * (the workbook with a result column) and the counts in headers. Rows that fail are listed in it with
- * their reason and nothing of them is written.
+ * Background imports of residents, houses or shops from an xlsx workbook: the template to fill in,
+ * the upload (stored and queued: `POST /<kind>/imports`), the run followed live until its counts and
+ * per-row report are ready, and the imports made before. Bad rows are never written; the report says
+ * why each failed.
  */
 export default function ImportPage() {
   const t = useTranslate();
+  const me = useMe();
+  const phone = useIsPhone();
+  const kinds = KINDS.filter((k) => may(me, k.permission));
+  const [kind, setKind] = useState<Kind>(kinds[0]?.kind ?? 'residents');
   const [busy, setBusy] = useState(false);
-  const [summary, setSummary] = useState<Summary | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [following, setFollowing] = useState<string | null>(null);
+  const [version, setVersion] = useState(0);
+  const refresh = useCallback(() => setVersion((n) => n + 1), []);
 
   const upload = async (file: File) => {
     setBusy(true);
     setError(null);
-    setSummary(null);
     try {
-      const res = await apiRaw('/residents/import', {
+      const res = await apiRaw(`/${kind}/imports`, {
         method: 'POST',
+        query: { fileName: file.name.slice(0, 200) },
         raw: { data: file, contentType: XLSX },
       });
-      const n = (h: string) => Number(res.headers.get(h) ?? 0);
-      const blob = await res.blob();
-      setSummary({
-        rows: n('x-import-rows'),
-        imported: n('x-import-imported'),
-        failed: n('x-import-failed'),
-        duplicates: n('x-import-duplicates'),
-        report: URL.createObjectURL(blob),
-      });
+      setFollowing(((await res.json()) as ImportView).id);
+      refresh();
     } catch (err) {
-      setError((err as Error).message);
+      setError(errorText(t, err));
     } finally {
       setBusy(false);
     }
   };
 
   const template = async () => {
-    const res = await fetch(apiUrl('/residents/template.xlsx'), {
-      headers: { authorization: `Bearer ${tokens.access()}` },
-    });
-    if (res.ok) download(URL.createObjectURL(await res.blob()), 'residents-template.xlsx');
+    try {
+      const res = await apiRaw(`/${kind}/template.xlsx`);
+      saveBlob(await res.blob(), `${kind}-template.xlsx`);
+    } catch (err) {
+      setError(errorText(t, err));
+    }
   };
 
   return (
-    <Page title={t('menu.residents-import')}>
+    <RegistryPage title={t('import.title')} testId="import-page">
       <Typography.Paragraph>{t('import.help')}</Typography.Paragraph>
-      <Space wrap style={{ marginBottom: 16 }}>
-        <Button onClick={template}>{t('import.template')}</Button>
-        <Upload
-          accept=".xlsx"
-          showUploadList={false}
-          beforeUpload={(file) => {
-            void upload(file);
-            return false;
-          }}
+      <Space direction="vertical" style={{ width: '100%', marginBottom: 16 }}>
+        <Segmented<Kind>
+          data-testid="import-kind"
+          block={phone}
+          value={kind}
+          onChange={setKind}
+          options={kinds.map((k) => ({ value: k.kind, label: t(`import.kinds.${k.kind}`) }))}
+        />
+        <Space
+          wrap
+          direction={phone ? 'vertical' : 'horizontal'}
+          style={phone ? { width: '100%' } : undefined}
         >
-          <Button type="primary" loading={busy} data-testid="import-upload">
-            {t('import.upload')}
+          <Button onClick={template} block={phone} data-testid="import-template">
+            {t('import.template')}
           </Button>
-        </Upload>
+          <Upload
+            accept=".xlsx"
+            showUploadList={false}
+            beforeUpload={(file) => {
+              void upload(file);
+              return false;
+            }}
+          >
+            <Button type="primary" loading={busy} block={phone} data-testid="import-upload">
+              {t('import.upload')}
+            </Button>
+          </Upload>
+        </Space>
       </Space>
-      {error && <Alert type="error" showIcon message={error} data-testid="import-error" />}
-      {summary && (
-        <>
-          <Descriptions
-            bordered
-            size="small"
-            column={1}
-            data-testid="import-summary"
-            style={{ maxWidth: 480 }}
-          >
-            <Descriptions.Item label={t('import.rows')}>{summary.rows}</Descriptions.Item>
-            <Descriptions.Item label={t('import.imported')}>
-              <span data-testid="import-imported">{summary.imported}</span>
-            </Descriptions.Item>
-            <Descriptions.Item label={t('import.failed')}>
-              <span data-testid="import-failed">{summary.failed}</span>
-            </Descriptions.Item>
-            <Descriptions.Item label={t('import.duplicates')}>{summary.duplicates}</Descriptions.Item>
-          </Descriptions>
-          <Button
-            style={{ marginTop: 16 }}
-            data-testid="import-report"
-            onClick={() => download(summary.report, 'residents-import-report.xlsx')}
-          >
-            {t('import.report')}
-          </Button>
-        </>
+      {error && (
+        <Alert
+          type="error"
+          showIcon
+          message={error}
+          style={{ marginBottom: 16 }}
+          data-testid="import-error"
+        />
       )}
-    </Page>
+      {following && <ImportRun id={following} onFinished={refresh} />}
+      <Typography.Title level={5}>{t('import.history')}</Typography.Title>
+      <ImportHistory version={version} onFollow={setFollowing} />
+    </RegistryPage>
   );
 }
