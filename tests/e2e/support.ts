@@ -64,9 +64,10 @@ export interface Server {
 
 /**
  * The product as `pnpm start` runs it — apps/api's main on a fresh database: migrations, the demo
- * tenant `yiwu`, the built admin at / — with no worker beside it (these tests run no jobs).
+ * tenant `yiwu`, the built admin at / — with no worker beside it unless `worker: true` (then apps/api
+ * supervises apps/worker as `pnpm start` does, its queues in the same fresh database).
  */
-export async function startServer(): Promise<Server> {
+export async function startServer(opts: { worker?: boolean } = {}): Promise<Server> {
   const db: TestDatabase = await createTestDatabase([], []);
   const port = await freePort();
   let output = '';
@@ -83,7 +84,9 @@ export async function startServer(): Promise<Server> {
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
-      WORKER: 'false',
+      WORKER: opts.worker ? 'true' : 'false',
+      // A worker's queues live in this server's own database: a shared Redis would mix test runs.
+      ...(opts.worker ? { REDIS_URL: '' } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
