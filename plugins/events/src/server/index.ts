@@ -4,6 +4,7 @@ import { ensureCatalogue } from './catalogue.ts';
 import { deadlineJob, eventsRuntime, sweepJob } from './overdue.ts';
 import { categoryRoutes } from './routes/categories.ts';
 import { eventRoutes } from './routes/events.ts';
+import { metricsRoutes } from './routes/metrics.ts';
 import { transitionRoutes } from './routes/transitions.ts';
 import { whistleRoutes } from './routes/whistles.ts';
 import { settingsSchema } from './settings.ts';
@@ -56,6 +57,7 @@ export const eventsPlugin = defineServerPlugin({
     eventRoutes(app, deps);
     transitionRoutes(app, deps);
     whistleRoutes(app, deps);
+    metricsRoutes(app);
   },
   jobs: [deadlineJob, sweepJob],
   provides: [{ ref: eventsRuntime, create: (deps) => ({ jobs: deps.jobs, events: deps.events }) }],

@@ -49,13 +49,16 @@ export async function move(
     status: t.to,
     level,
     handler_unit_id: t.handlerUnitId ?? ev.handlerUnitId,
-    ...(STAMP[t.to] ? { [STAMP[t.to]!]: t.now } : {}),
     ...t.set,
   };
   const cols = Object.keys(sets);
+  // The first time counts: an event accepted by the grid and again by the community after escalating
+  // was responded to when the grid accepted it. (A reopen clears resolved_at, so it is set anew.)
+  const stamp =
+    STAMP[t.to] && !(STAMP[t.to]! in sets) ? `, ${STAMP[t.to]} = coalesce(${STAMP[t.to]}, ?)` : '';
   await tx.query(
-    `update events_event set ${cols.map((c) => `${c} = ?`).join(', ')} where tenant_id = ? and id = ?`,
-    [...cols.map((c) => sets[c]), tx.tenantId, ev.id],
+    `update events_event set ${cols.map((c) => `${c} = ?`).join(', ')}${stamp} where tenant_id = ? and id = ?`,
+    [...cols.map((c) => sets[c]), ...(stamp ? [t.now] : []), tx.tenantId, ev.id],
   );
   await addTimeline(tx, {
     eventId: ev.id,
