@@ -152,6 +152,12 @@ export const core: Pairs = {
   'org.map': ['网格边界地图', 'Grid boundaries'],
   'org.noBoundaries': ['该范围内的网格尚未绘制边界', 'No grid here has a boundary yet'],
   'org.moved': ['已将「{{name}}」调整到「{{parent}}」下', 'Moved {{name}} under {{parent}}'],
+  'org.moveConfirm': ['将「{{name}}」调整到「{{parent}}」下？', 'Move {{name}} under {{parent}}?'],
+  'org.moveHint': [
+    '其下级单元一并调整；挂在这些单元上的人员、房屋等记录随之改由新的上级管辖。',
+    'Its sub-units move with it; the people, houses and other records on them fall under the new parent.',
+  ],
+  'org.move': ['调整', 'Move'],
   'org.errors.validation_failed': [
     '不能调整到该单元下：层级关系不允许',
     'It cannot go under that unit: the levels do not allow it',

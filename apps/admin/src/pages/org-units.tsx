@@ -37,7 +37,7 @@ async function countOf(path: string, query: Record<string, string>): Promise<str
 export default function OrgUnitsPage() {
   const t = useTranslate();
   const me = useMe();
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
   const errorText = useErrorText();
   const [tree, setTree] = useState<TreeNode[]>([]);
   const [loaded, setLoaded] = useState<string[]>([]);
@@ -108,19 +108,30 @@ export default function OrgUnitsPage() {
             allowDrop={({ dropNode, dropPosition }) =>
               dropPosition === 0 && dropNode.unit.kind !== 'building'
             }
-            onDrop={async ({ dragNode, node, dropToGap }) => {
+            onDrop={({ dragNode, node, dropToGap }) => {
               if (dropToGap) return;
-              try {
-                await api(`/org-units/${dragNode.unit.id}/move`, {
-                  method: 'POST',
-                  body: { parentId: node.unit.id },
-                });
-                void message.success(t('org.moved', { name: dragNode.unit.name, parent: node.unit.name }));
-                setExpanded([]);
-                reload();
-              } catch (err) {
-                void message.error(errorText(err, 'org.errors'));
-              }
+              const names = { name: dragNode.unit.name, parent: node.unit.name };
+              // Re-zoning changes who sees the unit's records: a stray drag must not do it unasked.
+              modal.confirm({
+                title: t('org.moveConfirm', names),
+                content: t('org.moveHint'),
+                okText: t('org.move'),
+                cancelText: t('buttons.cancel'),
+                okButtonProps: { 'data-testid': 'org-move-ok' } as never,
+                onOk: async () => {
+                  try {
+                    await api(`/org-units/${dragNode.unit.id}/move`, {
+                      method: 'POST',
+                      body: { parentId: node.unit.id },
+                    });
+                    void message.success(t('org.moved', names));
+                    setExpanded([]);
+                    reload();
+                  } catch (err) {
+                    void message.error(errorText(err, 'org.errors'));
+                  }
+                },
+              });
             }}
           />
         </Card>
