@@ -66,6 +66,7 @@ export default function JobRunsPage() {
       <Table
         {...tableProps}
         rowKey="id"
+        scroll={{ x: 1280 }}
         expandable={{
           rowExpandable: (r) => r.error != null,
           expandedRowRender: (r) => <Typography.Text type="danger">{r.error}</Typography.Text>,
@@ -105,6 +106,7 @@ export default function JobRunsPage() {
           {
             title: t('jobs.error'),
             dataIndex: 'error',
+            width: 320,
             ellipsis: true,
             render: (v: string | null) =>
               v ? (
