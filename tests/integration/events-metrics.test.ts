@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { as, login } from '../support/app.ts';
+import { as, type Client, login } from '../support/app.ts';
 import { buildCity } from '../support/fixture.ts';
 import { act, type EventsWorld, eventsWorld, report } from './events-support.ts';
 
@@ -8,7 +8,7 @@ import { act, type EventsWorld, eventsWorld, report } from './events-support.ts'
  * matrix) and that another city sees none of them.
  */
 let w: EventsWorld;
-const ids: Record<string, string> = {};
+const ids = {} as Record<'e1' | 'e2' | 'e3' | 'e4' | 'e5' | 'e6' | 'e7', string>;
 let t0: Date;
 let t1: Date;
 
@@ -49,7 +49,7 @@ beforeAll(async () => {
 });
 afterAll(async () => w?.close());
 
-const metrics = async (client: EventsWorld['c'][string], unit: string) => {
+const metrics = async (client: Client, unit: string) => {
   const res = await client.get(
     `/m/events/metrics?orgUnitId=${unit}&from=${t0.toISOString()}&to=${new Date(t1.getTime() + 1).toISOString()}`,
   );
@@ -123,11 +123,11 @@ describe('the three rates', () => {
 
 describe('scope', () => {
   it('each role sees its own area’s events; department staff only what was whistled to them', async () => {
-    const seen = async (client: EventsWorld['c'][string]) =>
+    const seen = async (client: Client) =>
       ((await client.get('/m/events/events?_end=100')).json() as Array<{ id: string }>)
         .map((e) => e.id)
         .sort();
-    const sorted = (...keys: string[]) => keys.map((k) => ids[k]!).sort();
+    const sorted = (...keys: Array<keyof typeof ids>) => keys.map((k) => ids[k]).sort();
     expect(await seen(w.c.worker)).toEqual(sorted('e1', 'e2', 'e5', 'e6'));
     expect(await seen(w.c.sec)).toEqual(sorted('e1', 'e2', 'e3', 'e5', 'e6'));
     expect(await seen(w.c.street)).toEqual(sorted('e1', 'e2', 'e3', 'e4', 'e5', 'e6'));
