@@ -96,3 +96,25 @@ export const file = async (client: Client, id: string, year?: number) => {
   expect(res.statusCode, res.body).toBe(200);
   return res.json();
 };
+
+/** Everything a month's assessment wrote, in a stable order: what "identical rows" compares. */
+export async function monthRows(t: TestApp, tenantId: string, period: string) {
+  return t.db.withTenant(tenantId, async (tx) => ({
+    assessments: await tx.query(
+      `select subject_id, kind, org_unit_id, deductions, bonuses, score, flag, improvement_class, referral,
+              tenants_verified, tenants_self_declared
+         from landlord_scoring_assessment where period = ? order by subject_id`,
+      [period],
+    ),
+    enrolments: await tx.query(
+      `select subject_id, class_month, attended_on from landlord_scoring_enrolment where period = ? order by subject_id`,
+      [period],
+    ),
+    reports: await tx.query(
+      `select org_unit_id, level, landlords, yellow_landlords, improvement_class, referrals, shops, yellow_shops,
+              red_shops, tenants_verified, tenants_self_declared
+         from landlord_scoring_report where period = ? order by org_unit_id`,
+      [period],
+    ),
+  }));
+}

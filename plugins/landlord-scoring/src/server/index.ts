@@ -1,5 +1,6 @@
 import { defineServerPlugin } from '@civicgrid/kernel';
 import { PERMISSIONS } from '../common/index.ts';
+import { assessmentJob } from './assess.ts';
 import { seedDefaults } from './catalogue.ts';
 import { recordRoutes } from './routes/records.ts';
 import { reportRoutes } from './routes/reports.ts';
@@ -55,6 +56,7 @@ export const landlordScoringPlugin = defineServerPlugin({
     ruleRoutes(app);
     reportRoutes(app, deps);
   },
+  jobs: [assessmentJob],
   async onTenantEnable({ tx }) {
     await seedDefaults(tx);
   },
