@@ -10,6 +10,7 @@ import {
   launchBrowser,
   loginAs,
   pickOption,
+  pickUnit,
   requireChromium,
   SCREENSHOTS,
   type Server,
@@ -47,6 +48,12 @@ async function apiOf(page: Page) {
     expect(res.status, path).toBe(200);
     return { body: (await res.json()) as T, total: Number(res.headers.get('x-total-count')) };
   };
+}
+
+/** Picks an option of an antd Select without search (also when one is chosen already). */
+async function choose(page: Page, inputId: string, label: string) {
+  await page.locator('.ant-select-selector', { has: page.locator(`#${inputId}`) }).click();
+  await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: label }).click();
 }
 
 const idNumber = makeIdCard('330782', '19850312', 417);
@@ -132,13 +139,85 @@ describe('registry pages in a browser', { timeout: 180_000 }, () => {
     await context.close();
   });
 
+  it('adds a focus group and records a visit on the detail page', async () => {
+    const { context, page } = await tenantAdmin();
+    const api = await apiOf(page);
+    const { body: found } = await api<Array<{ id: string }>>(`/residents?idNumber=${idNumber}`);
+    const id = found[0]!.id;
+    await page.goto(`/registry/residents/${id}`);
+    const tags = page.locator('[data-testid=resident-tags]');
+    await tags.getByText('无').waitFor();
+    await choose(page, 'tag-pick', '独居老人');
+    await page.click('[data-testid=tag-add]');
+    await page.locator('[data-testid=tag-elderly-alone]').waitFor();
+    const detail = async () =>
+      (await api<{ tags: Array<{ key: string }> }>(`/residents/${id}`)).body.tags.map((t) => t.key);
+    expect(await detail()).toEqual(['elderly-alone']);
+
+    await page.fill('#visit-note', '上门走访，一切正常。');
+    await page.click('[data-testid=visit-save]');
+    await page.locator('[data-testid=visit-list]').getByText('上门走访，一切正常。').waitFor();
+    const { body: visits } = await api<Array<{ note: string; visitorName: string }>>(
+      `/residents/${id}/visits`,
+    );
+    expect(visits).toMatchObject([{ note: '上门走访，一切正常。', visitorName: expect.any(String) }]);
+    await screenshot(page, 'registry-04-tag-and-visit');
+
+    // Removing the group: gone on the page and on the server.
+    await page.locator('[data-testid=tag-elderly-alone] .ant-tag-close-icon').click();
+    await tags.getByText('无').waitFor();
+    expect(await detail()).toEqual([]);
+    await context.close();
+  });
+
+  it('registers a house through its form, refuses the same address on the same unit on its field, and edits its use', async () => {
+    const { context, page } = await tenantAdmin();
+    const api = await apiOf(page);
+    const { body: grids } = await api<Array<{ name: string }>>('/org-units?kind=grid&_end=1');
+    const address = 'E2E测试路8号101室';
+    const fill = async () => {
+      await page.goto('/registry/houses');
+      await page.click('[data-testid=houses-create]');
+      await page.waitForSelector('[data-testid=house-form]');
+      await pickUnit(page, 'house-orgUnitId', grids[0]!.name);
+      await page.fill('#house-address', address);
+      await page.fill('#house-floor', '1');
+      await page.fill('#house-area', '88.5');
+      await page.click('[data-testid=form-save]');
+    };
+    await fill();
+    await page.waitForURL((u) => u.pathname === '/registry/houses');
+    const { body: created } = await api<Array<{ id: string; use: string; area: number }>>(
+      `/houses?q=${encodeURIComponent('E2E测试路')}`,
+    );
+    expect(created).toMatchObject([{ use: 'own-occupied', area: 88.5 }]);
+
+    await fill();
+    const addressField = page.locator('.ant-form-item-has-error', { has: page.locator('#house-address') });
+    await addressField.getByText('该单元下已登记此地址的房屋').waitFor();
+    expect((await api(`/houses?q=${encodeURIComponent('E2E测试路')}`)).total).toBe(1);
+
+    await page.goto('/registry/houses');
+    await page.fill('#houses-q', 'E2E测试路');
+    await page.press('#houses-q', 'Enter');
+    await page.locator('[data-testid=houses-edit-link]', { hasText: address }).click();
+    await page.waitForURL(`**/registry/houses/${created[0]!.id}/edit`);
+    await choose(page, 'house-use', '出租');
+    await page.click('[data-testid=form-save]');
+    await page.waitForURL((u) => u.pathname === '/registry/houses');
+    const { body: edited } = await api<Array<{ use: string; floor: number }>>(
+      `/houses?q=${encodeURIComponent('E2E测试路')}`,
+    );
+    expect(edited).toMatchObject([{ use: 'rented', floor: 1 }]);
+    await context.close();
+  });
+
   it('exports the houses list with its current filter: the xlsx rows are the filtered list', async () => {
     const { context, page } = await tenantAdmin();
     const api = await apiOf(page);
     await page.goto('/registry/houses');
     await page.waitForSelector('[data-testid=houses-table] .ant-table-row');
-    await page.click('#houses-use');
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '出租' }).click();
+    await choose(page, 'houses-use', '出租');
     const { body: rented, total } = await api<Array<{ address: string; use: string }>>(
       '/houses?use=rented&_end=500',
     );
