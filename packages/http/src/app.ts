@@ -128,7 +128,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
     const access = req.routeOptions.config?.access as RouteAccess | undefined;
-    if (!access || access.kind === 'public') return;
+    // A signed route proves its caller by the body's signature, not a token (see signed.ts).
+    if (!access || access.kind === 'public' || access.kind === 'signed') return;
     const claims = await req.jwtVerify<import('./context.ts').TokenClaims & { aud?: string }>();
     // Tokens minted for one purpose (the queue board's cookie) are not API access tokens.
     if (claims.aud) throw new AppError(401, 'invalid_token', 'the access token is not valid');

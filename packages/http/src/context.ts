@@ -9,7 +9,9 @@ export type RouteAccess =
   | { kind: 'public' }
   | { kind: 'authenticated' }
   | { kind: 'operator' }
-  | { kind: 'permission'; permission: string };
+  | { kind: 'permission'; permission: string }
+  /** A plugin's route for another system, signed with a per-tenant shared secret (see signed.ts). */
+  | { kind: 'signed'; secretSetting: string };
 
 /** The verified access token's claims. */
 export interface TokenClaims {

@@ -11,3 +11,4 @@ export { errorResponses, IdParams, listQuery, Name, pageOf, Uuid } from './schem
 export type { DivisionImporter } from './services/division.ts';
 export { type ModuleRuntime, switchModule } from './services/modules.ts';
 export { provisionTenant, type TenantProvisioning } from './services/provision.ts';
+export { type SignedContext, signBody, signedContextOf } from './signed.ts';

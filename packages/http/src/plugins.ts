@@ -1,6 +1,7 @@
 import type { PluginDeps, PluginHost, ServerPlugin } from '@civicgrid/kernel';
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { inUserContext, type RouteAccess, type UserContext } from './context.ts';
+import { signedRoute } from './signed.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -26,11 +27,17 @@ export async function registerPluginRoutes(
   depsFor: (plugin: ServerPlugin) => PluginDeps,
 ) {
   const { db } = api.deps;
+  const { settings } = api.deps.modules;
   for (const plugin of host.plugins) {
     if (!plugin.routes) continue;
     await api.register(
       async (scope) => {
-        scope.addHook('onRoute', (route) => guard(route, plugin, db));
+        scope.addHook('onRoute', (route) => {
+          const access = route.config?.access as RouteAccess | undefined;
+          if (access?.kind === 'signed')
+            signedRoute(route, plugin.id, access.secretSetting, { db, settings });
+          else guard(route, plugin, db);
+        });
         await plugin.routes!(scope, depsFor(plugin));
       },
       { prefix: `/m/${plugin.id}` },

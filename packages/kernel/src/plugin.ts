@@ -188,7 +188,11 @@ export interface ServerPlugin {
   /** Permissions added to the tenant's default roles (by role key) when the module is enabled. */
   defaultGrants?: Record<string, string[]>;
   settings?: { schema: SettingsSchema };
-  /** Registered under `/api/v1/m/<id>` behind the module gate; each route must set `config.access`. */
+  /**
+   * Registered under `/api/v1/m/<id>` behind the module gate; each route must set `config.access`: a
+   * permission, `authenticated`, or `signed` (a public route another system calls, its body signed
+   * with a per-tenant secret from this plugin's settings; see packages/http/src/signed.ts).
+   */
   routes?(app: FastifyInstance, deps: PluginDeps): Promise<void> | void;
   jobs?: JobDefinition[];
   subscriptions?: EventSubscription[];
