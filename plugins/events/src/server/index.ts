@@ -4,6 +4,7 @@ import { ensureCatalogue } from './catalogue.ts';
 import { deadlineJob, eventsRuntime, sweepJob } from './overdue.ts';
 import { categoryRoutes } from './routes/categories.ts';
 import { eventRoutes } from './routes/events.ts';
+import { hotlineRoutes } from './routes/hotline.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { transitionRoutes } from './routes/transitions.ts';
 import { whistleRoutes } from './routes/whistles.ts';
@@ -58,6 +59,7 @@ export const eventsPlugin = defineServerPlugin({
     transitionRoutes(app, deps);
     whistleRoutes(app, deps);
     metricsRoutes(app);
+    hotlineRoutes(app, deps);
   },
   jobs: [deadlineJob, sweepJob],
   provides: [{ ref: eventsRuntime, create: (deps) => ({ jobs: deps.jobs, events: deps.events }) }],
