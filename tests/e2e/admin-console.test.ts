@@ -373,15 +373,25 @@ describe('admin console in a browser', { timeout: 180_000 }, () => {
 
   it('filters the audit log by a user found through the picker, showing only her rows', async () => {
     const admin = await apiAs('admin');
-    // The street admin logs in (an audited action of hers) and changes nothing else.
-    await apiAs('street');
-    const [street] = await admin<Array<{ id: string; displayName: string }>>('/users?username=street');
+    // The street admin logs in and adds a clerk to her street: two audited actions of hers.
+    const streetApi = await apiAs('street');
+    const [street] =
+      await admin<Array<{ id: string; displayName: string; orgUnitId: string }>>('/users?username=street');
+    await streetApi('/users', {
+      method: 'POST',
+      body: {
+        orgUnitId: street!.orgUnitId,
+        username: 'e2e-clerk',
+        displayName: '测试文员',
+        password: 'E2e-clerk-pass-2026',
+      },
+    });
     const all = await admin<Array<{ actorId: string | null }>>('/audit-log?_end=200');
     expect(new Set(all.map((r) => r.actorId)).size, 'other people acted too').toBeGreaterThan(1);
-    const hers = await admin<Array<{ id: string; actorId: string }>>(
+    const hers = await admin<Array<{ id: string; actorId: string; action: string }>>(
       `/audit-log?actorId=${street!.id}&_end=200`,
     );
-    expect(hers.length).toBeGreaterThan(0);
+    expect(hers.map((r) => r.action).sort()).toEqual(['auth.login', 'user.create']);
 
     const { context, page } = await tenantAdmin();
     await page.goto('/audit-log');
