@@ -7,6 +7,7 @@ import { eventRoutes } from './routes/events.ts';
 import { hotlineRoutes } from './routes/hotline.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { transitionRoutes } from './routes/transitions.ts';
+import { viewRoutes } from './routes/views.ts';
 import { whistleRoutes } from './routes/whistles.ts';
 import { settingsSchema } from './settings.ts';
 
@@ -60,6 +61,7 @@ export const eventsPlugin = defineServerPlugin({
     whistleRoutes(app, deps);
     metricsRoutes(app);
     hotlineRoutes(app, deps);
+    viewRoutes(app, deps);
   },
   jobs: [deadlineJob, sweepJob],
   provides: [{ ref: eventsRuntime, create: (deps) => ({ jobs: deps.jobs, events: deps.events }) }],

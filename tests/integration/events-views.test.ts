@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { act, type EventsWorld, eventsWorld, report } from './events-support.ts';
+
+/** The read routes the admin's event pages use: an event's context and actions, departments, duplicates. */
+let w: EventsWorld;
+beforeAll(async () => {
+  w = await eventsWorld('events_views');
+});
+afterAll(async () => w?.close());
+
+interface Context {
+  location: { id: string; name: string };
+  handler: { id: string; name: string };
+  category: { name: string; domain: string };
+  createdByName: string | null;
+  units: Record<string, string>;
+  actions: string[];
+  reportIn: string[];
+  pendingExtension: { id: string; minutes: number } | null;
+}
+
+describe('event context', () => {
+  it('names the places and lists only the actions the caller may take now', async () => {
+    const ev = await report(w, w.c.worker);
+    const ctx = async (c: typeof w.c.worker) =>
+      (await c.get(`/m/events/events/${ev.id}/context`)).json() as Context;
+    const mine = await ctx(w.c.worker);
+    expect(mine.location.id).toBe(w.city.units.gridA1a);
+    expect(mine.location.name).toBeTruthy();
+    expect(mine.handler.id).toBe(w.city.units.gridA1a);
+    expect(mine.category.domain).toBeTruthy();
+    expect(mine.createdByName).toBe('workera1a');
+    expect(mine.actions.sort()).toEqual(['accept', 'escalate', 'extend', 'merge', 'return']);
+    // The secretary's grant covers the grid below her community: the same actions.
+    expect((await ctx(w.c.sec)).actions.sort()).toEqual(mine.actions.sort());
+    // An inspector reads; department staff see nothing that was not whistled to them.
+    expect((await ctx(w.c.inspector)).actions).toEqual([]);
+    expect((await w.c.dept.get(`/m/events/events/${ev.id}/context`)).statusCode).toBe(404);
+
+    await act(w.c.worker, ev.id, 'accept');
+    expect((await ctx(w.c.worker)).actions.sort()).toEqual(['escalate', 'extend', 'handle', 'merge']);
+    // An extension waits for the level above: the handler no longer asks, the secretary decides.
+    const x = await w.c.worker.post(`/m/events/events/${ev.id}/extensions`, {
+      minutes: 60,
+      reason: '待配件',
+    });
+    expect(x.statusCode).toBe(201);
+    expect((await ctx(w.c.worker)).actions).not.toContain('extend');
+    expect((await ctx(w.c.worker)).actions).not.toContain('decide');
+    const sec = await ctx(w.c.sec);
+    expect(sec.actions).toContain('decide');
+    expect(sec.pendingExtension).toMatchObject({ id: x.json().id, minutes: 60 });
+  });
+
+  it('at the street: whistle for the street admin, report-in for the called-in department', async () => {
+    const ev = await report(w, w.c.worker, { urgency: 'orange' });
+    await act(w.c.worker, ev.id, 'escalate', { reason: '网格无法处理' });
+    await act(w.c.sec, ev.id, 'escalate', { reason: '需大党委协调' });
+    await act(w.c.sec, ev.id, 'escalate', { reason: '超出社区职权' });
+    const street = (await w.c.street.get(`/m/events/events/${ev.id}/context`)).json() as Context;
+    expect(street.actions).toContain('whistle');
+    const depts = (await w.c.street.get('/m/events/departments')).json() as Array<{
+      id: string;
+      name: string;
+    }>;
+    expect(depts.map((d) => d.id).sort()).toEqual([w.dept, w.dept2].sort());
+    expect((await w.c.worker.get('/m/events/departments')).statusCode).toBe(403);
+    const made = await w.c.street.post(`/m/events/events/${ev.id}/whistles`, {
+      units: [{ orgUnitId: w.dept }, { orgUnitId: w.dept2 }],
+    });
+    const ids = (made.json() as Array<{ id: string; orgUnitId: string }>).find(
+      (x) => x.orgUnitId === w.dept,
+    )!;
+    const dept = (await w.c.dept.get(`/m/events/events/${ev.id}/context`)).json() as Context;
+    expect(dept.reportIn).toEqual([ids.id]);
+    expect(dept.actions).toEqual([]);
+    expect(dept.units[w.dept]).toBe('综合行政执法局');
+  });
+});
+
+describe('duplicates of an event being typed in', () => {
+  it('suggests the same type in the same building, refuses a unit outside her area', async () => {
+    const first = await report(w, w.c.worker, {
+      orgUnitId: w.building,
+      categoryId: w.categories['safety.fire'],
+    });
+    const q = (c: typeof w.c.worker, unit: string, cat = w.categories['safety.fire']!) =>
+      c.get(`/m/events/duplicates?categoryId=${cat}&orgUnitId=${unit}`);
+    const hits = (await q(w.c.worker, w.building)).json() as Array<{ id: string; sameBuilding: boolean }>;
+    expect(hits.map((h) => h.id)).toContain(first.id);
+    expect(hits.find((h) => h.id === first.id)!.sameBuilding).toBe(true);
+    expect((await q(w.c.worker, w.building, w.categories['other.other'])).json()).toEqual([]);
+    const outside = await q(w.c.worker, w.city.units.gridB1a);
+    expect(outside.statusCode).toBe(400);
+    expect(outside.json().details[0].field).toBe('orgUnitId');
+  });
+});
