@@ -38,7 +38,13 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const tenantAdmin = () => loginAs(browser, server.url, { tenant: 'yiwu', username: 'admin' });
+/** Logged in through the login page; an uncaught error in the page is printed (a failing step says why). */
+async function as(username: string, viewport?: { width: number; height: number }) {
+  const r = await loginAs(browser, server.url, { tenant: 'yiwu', username }, viewport);
+  r.page.on('pageerror', (e) => console.error(`page error (${username}): ${e.stack ?? e.message}`));
+  return r;
+}
+const tenantAdmin = () => as('admin');
 
 /** The API as the page's own user (her access token from localStorage). */
 async function apiOf(page: Page) {
@@ -212,6 +218,39 @@ describe('registry pages in a browser', { timeout: 180_000 }, () => {
     await context.close();
   });
 
+  it('registers a shop on a phone: the form is one column, a second shop with the same licence number is refused on that field', async () => {
+    const { context, page } = await as('admin', { width: 390, height: 844 });
+    const api = await apiOf(page);
+    const { body: grids } = await api<Array<{ name: string }>>('/org-units?kind=grid&_end=1');
+    const licence = '91330782MA2E2E0001';
+    const register = async (name: string) => {
+      await page.goto('/registry/shops');
+      await page.click('[data-testid=shops-create]');
+      await page.waitForSelector('[data-testid=shop-form]');
+      await pickUnit(page, 'shop-orgUnitId', grids[0]!.name);
+      await page.fill('#shop-name', name);
+      await page.fill('#shop-licenceNo', licence);
+      await page.click('[data-testid=form-save]');
+    };
+    await register('测试便利店');
+    await page.waitForURL((u) => u.pathname === '/registry/shops');
+    await page.locator('[data-testid=shops-cards] [data-testid=record-card]').first().waitFor();
+    expect((await api(`/shops?q=${encodeURIComponent('测试便利店')}`)).total).toBe(1);
+
+    await register('另一家店');
+    const field = page.locator('.ant-form-item-has-error', { has: page.locator('#shop-licenceNo') });
+    await field.getByText('已有商铺使用此统一社会信用代码').waitFor();
+    // One column, nothing wider than the screen.
+    const name = (await page.locator('#shop-name').boundingBox())!;
+    const licenceBox = (await page.locator('#shop-licenceNo').boundingBox())!;
+    expect(Math.abs(name.x - licenceBox.x)).toBeLessThan(2);
+    expect(licenceBox.y).toBeGreaterThan(name.y + name.height);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await screenshot(page, 'registry-05-phone-shop-form');
+    expect((await api(`/shops?q=${encodeURIComponent('另一家店')}`)).total).toBe(0);
+    await context.close();
+  });
+
   it('exports the houses list with its current filter: the xlsx rows are the filtered list', async () => {
     const { context, page } = await tenantAdmin();
     const api = await apiOf(page);
@@ -306,12 +345,7 @@ describe('registry pages in a browser', { timeout: 180_000 }, () => {
   });
 
   it('shows a grid worker on a phone the residents as cards, and a resident in one column', async () => {
-    const { context, page } = await loginAs(
-      browser,
-      server.url,
-      { tenant: 'yiwu', username: 'gridworker' },
-      { width: 390, height: 844 },
-    );
+    const { context, page } = await as('gridworker', { width: 390, height: 844 });
     await page.goto('/registry/residents');
     const cards = page.locator('[data-testid=residents-cards] [data-testid=record-card]');
     await cards.first().waitFor();
