@@ -344,6 +344,30 @@ describe('registry pages in a browser', { timeout: 180_000 }, () => {
     await context.close();
   });
 
+  it('speaks English on the detail, houses and import pages when English is chosen', async () => {
+    const { context, page } = await tenantAdmin();
+    const api = await apiOf(page);
+    const { body: found } = await api<Array<{ id: string }>>(`/residents?idNumber=${idNumber}`);
+    await page.evaluate(`localStorage.setItem('civicgrid.locale', 'en')`);
+    await page.goto(`/registry/residents/${found[0]!.id}`);
+    const identity = page.locator('[data-testid=resident-identity]');
+    await identity.getByText('Personal data').waitFor();
+    expect(await page.locator('[data-testid=resident-registration]').textContent()).toBe('Local');
+    await identity.getByText('Resident ID card').waitFor();
+    await page.locator('[data-testid=resident-residences]').getByText('Current').waitFor();
+    await page.locator('[data-testid=resident-visits]').getByText('Record a visit').waitFor();
+    await page.goto('/registry/houses');
+    await page.locator('[data-testid=houses-table] th', { hasText: 'Occupancy cap' }).first().waitFor();
+    await page.locator('[data-testid=houses-table] .ant-tag').first().waitFor();
+    const uses = await page.locator('[data-testid=houses-table] .ant-tag').allTextContents();
+    expect(uses.every((u) => ['Own-occupied', 'Rented', 'Shop', 'Vacant'].includes(u))).toBe(true);
+    await page.goto('/registry/import');
+    await page.locator('[data-testid=import-kind]').getByText('Houses').waitFor();
+    await page.locator('[data-testid=imports-table]').getByText('Completed').first().waitFor();
+    await screenshot(page, 'registry-08-english-import');
+    await context.close();
+  });
+
   it('shows a grid worker on a phone the residents as cards, and a resident in one column', async () => {
     const { context, page } = await as('gridworker', { width: 390, height: 844 });
     await page.goto('/registry/residents');
