@@ -4,7 +4,7 @@ import { type AppOptions, buildApp, type DivisionImporter } from '@civicgrid/htt
 import { PluginHost, type ServerPlugin } from '@civicgrid/kernel';
 import type { Pii } from '@civicgrid/registry';
 import { coreEntities, coreMigrations } from './platform.ts';
-import { installedPlugins, platformJobs } from './plugins.ts';
+import { installedPlugins, platformJobs, platformServices } from './plugins.ts';
 
 /** The core's permissions and every installed plugin's, so roles can hold either. */
 export function permissionCatalog(host: PluginHost): PermissionCatalog {
@@ -33,7 +33,7 @@ export async function loadDivisionImporter(): Promise<DivisionImporter | null> {
  * job groups; `pii` is what those jobs seal and open personal data with (the worker's must be given).
  */
 export const pluginHost = (plugins: ServerPlugin[] = installedPlugins, pii: Pii | null = null) =>
-  new PluginHost(plugins, { platformJobs: platformJobs(pii) });
+  new PluginHost(plugins, { platformJobs: platformJobs(pii), services: platformServices() });
 
 /** The core's migrations, then the plugins' in dependency order: every module's schema for every tenant. */
 export const allMigrations = (host = pluginHost()) => [...coreMigrations, ...host.migrations()];

@@ -1,11 +1,29 @@
-import type { PlatformJobs, ServerPlugin } from '@civicgrid/kernel';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { objectStorage, type PlatformJobs, type PlatformService, type ServerPlugin } from '@civicgrid/kernel';
 import { bulletinPlugin } from '@civicgrid/plugin-bulletin/server';
 import { eventsPlugin } from '@civicgrid/plugin-events/server';
 import { landlordScoringPlugin } from '@civicgrid/plugin-landlord-scoring/server';
 import { type Pii, registryJobs } from '@civicgrid/registry';
+import { localDiskStorage } from '@civicgrid/storage';
 
 /** The modules this deployment installs: the one list the API reads (the worker keeps its twin). */
 export const installedPlugins: ServerPlugin[] = [bulletinPlugin, eventsPlugin, landlordScoringPlugin];
 
 /** The platform packages' job groups (on for every tenant), built with the process's personal-data keys. */
 export const platformJobs = (pii: Pii | null): PlatformJobs[] => [registryJobs(pii)];
+
+/**
+ * Where uploaded files live: `ATTACHMENTS_DIR`, else `attachments/` in the data folder (`DATA_DIR`,
+ * default `.data/` at the repository root). Read when a host is built, so a test can point it elsewhere.
+ */
+export function attachmentsDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.ATTACHMENTS_DIR) return resolve(env.ATTACHMENTS_DIR);
+  const data = env.DATA_DIR ?? fileURLToPath(new URL('../../../.data/', import.meta.url));
+  return resolve(join(data, 'attachments'));
+}
+
+/** The services the platform hands every plugin: object storage on the local disk. */
+export const platformServices = (): PlatformService[] => [
+  { ref: objectStorage, instance: localDiskStorage(attachmentsDir()) },
+];

@@ -13,7 +13,7 @@ import { jobBackendFromEnv, startWorker } from '@civicgrid/jobs';
 import { PluginHost } from '@civicgrid/kernel';
 import { piiFromEnv } from '@civicgrid/registry';
 import { jsonLogger } from './log.ts';
-import { installedPlugins, platformJobs } from './plugins.ts';
+import { installedPlugins, platformJobs, platformServices } from './plugins.ts';
 
 const env = process.env;
 const log = jsonLogger(env.LOG_LEVEL);
@@ -28,7 +28,10 @@ const shutdownMs = Number(env.WORKER_SHUTDOWN_MS ?? 10_000);
 // Without keys the worker still runs the modules' jobs; registry imports then fail saying why.
 const pii = piiFromEnv(env);
 if (!pii) log.warn({}, 'PII_KEYS / PII_HASH_KEY not set: registry imports will fail until they are');
-const host = new PluginHost(installedPlugins, { platformJobs: platformJobs(pii) });
+const host = new PluginHost(installedPlugins, {
+  platformJobs: platformJobs(pii),
+  services: platformServices(),
+});
 // As the API opens it (core entities + the plugins'). A running job holds one connection and its
 // progress reports a second; the relay and the reconciler take a few more.
 const db = await openDatabase(appUrl, [...coreEntities, ...host.entities()], 2 * concurrency + 3);

@@ -13,6 +13,12 @@ import type {
 const ID = /^[a-z][a-z0-9-]{1,39}$/;
 const JOB = /^[a-z][a-z0-9-]{0,39}$/;
 
+/** A service the platform provides to every plugin (the process builds it: storage from its env). */
+export interface PlatformService<T = unknown> {
+  ref: ServiceRef<T>;
+  instance: T;
+}
+
 /** A plugin list that cannot start: the message names the plugins at fault. */
 export class PluginSetupError extends Error {
   override name = 'PluginSetupError';
@@ -27,8 +33,14 @@ export class PluginHost {
   readonly plugins: readonly ServerPlugin[];
   readonly platformJobs: readonly PlatformJobs[];
   readonly #byId: Map<string, ServerPlugin>;
+  /** Services the platform itself provides (object storage): any plugin may consume them. */
+  readonly #platformServices: Map<string, unknown>;
 
-  constructor(installed: ServerPlugin[], opts: { platformJobs?: PlatformJobs[] } = {}) {
+  constructor(
+    installed: ServerPlugin[],
+    opts: { platformJobs?: PlatformJobs[]; services?: PlatformService[] } = {},
+  ) {
+    this.#platformServices = new Map((opts.services ?? []).map((s) => [s.ref.id, s.instance]));
     this.#byId = new Map();
     for (const p of installed) {
       if (!ID.test(p.id))
@@ -127,6 +139,7 @@ export class PluginHost {
     this.#checkJobNames(p.id, p.jobs ?? []);
     const reachable = this.#dependencyClosure(p.id);
     for (const ref of p.consumes ?? []) {
+      if (this.#platformServices.has(ref.id)) continue;
       const provider = this.plugins.find((q) => q.provides?.some((s) => s.ref.id === ref.id));
       if (!provider)
         throw new PluginSetupError(`plugin "${p.id}" uses service ${ref.id}, which no plugin provides`);
@@ -205,6 +218,7 @@ export class PluginHost {
     const services = new Map<string, unknown>();
     return {
       get: <T>(ref: ServiceRef<T>): T => {
+        if (this.#platformServices.has(ref.id)) return this.#platformServices.get(ref.id) as T;
         if (!services.has(ref.id)) {
           const provider = this.plugins.find((p) => p.provides?.some((s) => s.ref.id === ref.id));
           const provision = provider?.provides?.find((s) => s.ref.id === ref.id);

@@ -2,6 +2,7 @@ import { defineServerPlugin } from '@civicgrid/kernel';
 import { PERMISSIONS as P } from '../common/index.ts';
 import { ensureCatalogue } from './catalogue.ts';
 import { deadlineJob, eventsRuntime, sweepJob } from './overdue.ts';
+import { attachmentRoutes } from './routes/attachments.ts';
 import { categoryRoutes } from './routes/categories.ts';
 import { eventRoutes } from './routes/events.ts';
 import { hotlineRoutes } from './routes/hotline.ts';
@@ -61,6 +62,7 @@ export const eventsPlugin = defineServerPlugin({
     whistleRoutes(app, deps);
     metricsRoutes(app);
     hotlineRoutes(app, deps);
+    attachmentRoutes(app, deps);
     viewRoutes(app, deps);
   },
   jobs: [deadlineJob, sweepJob],

@@ -40,6 +40,8 @@ export const settingsSchema: SettingsSchema = {
     duplicateWindowHours: { type: 'integer', minimum: 1, maximum: 720, default: 72 },
     /** Shared secret of the hotline system's webhook (HMAC-SHA-256); empty = the webhook is off. */
     hotlineSecret: { type: 'string', maxLength: 200, default: '' },
+    /** Largest attachment (photo, PDF) accepted, in MB. */
+    attachmentMaxMb: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
   },
   additionalProperties: false,
 };
@@ -49,6 +51,7 @@ export interface EventsSettings {
   duplicateRadiusM: number;
   duplicateWindowHours: number;
   hotlineSecret: string;
+  attachmentMaxMb: number;
 }
 
 export const addMinutes = (at: Date, m: number) => new Date(at.getTime() + m * 60_000);
