@@ -29,26 +29,29 @@ export const ModuleBody = Type.Object(
   { additionalProperties: false },
 );
 
-/** Every installed module with the tenant's state and its settings (defaults applied). */
+/**
+ * Every installed module with the tenant's state and its settings (defaults applied). One plugin after
+ * another: the queries share the transaction's single connection, which must not be given two at once.
+ */
 export async function moduleViews(tx: Tx, rt: ModuleRuntime) {
   const rows = new Map((await tenantModules(tx)).map((r) => [r.moduleId, r]));
-  return Promise.all(
-    rt.host.plugins.map(async (p) => {
-      const row = rows.get(p.id);
-      return {
-        id: p.id,
-        version: p.version,
-        title: p.title,
-        description: p.description ?? null,
-        dependsOn: p.dependsOn ?? [],
-        enabled: row?.enabled === true,
-        settings: await rt.settings.read(tx, p.id),
-        settingsSchema: p.settings?.schema ?? null,
-        permissions: (p.permissions ?? []).map(({ key, title }) => ({ key, title })),
-        enabledAt: row?.enabledAt?.toISOString() ?? null,
-      };
-    }),
-  );
+  const views = [];
+  for (const p of rt.host.plugins) {
+    const row = rows.get(p.id);
+    views.push({
+      id: p.id,
+      version: p.version,
+      title: p.title,
+      description: p.description ?? null,
+      dependsOn: p.dependsOn ?? [],
+      enabled: row?.enabled === true,
+      settings: await rt.settings.read(tx, p.id),
+      settingsSchema: p.settings?.schema ?? null,
+      permissions: (p.permissions ?? []).map(({ key, title }) => ({ key, title })),
+      enabledAt: row?.enabledAt?.toISOString() ?? null,
+    });
+  }
+  return views;
 }
 
 export async function moduleRoutes(app: FastifyInstance) {
