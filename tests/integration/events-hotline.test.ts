@@ -1,5 +1,7 @@
 import { signBody } from '@civicgrid/http';
+import { hashPassword } from '@civicgrid/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { as, login, PASSWORD } from '../support/app.ts';
 import { buildCity } from '../support/fixture.ts';
 import { workbook, XLSX } from '../support/xlsx.ts';
 import { type EventsWorld, eventsWorld } from './events-support.ts';
@@ -157,5 +159,59 @@ describe('hotline webhook', () => {
     expect(extra.statusCode).toBe(400);
     const timeline = (await w.c.worker.get(`/m/events/events/${res.json().id}/timeline`)).json();
     expect(timeline[0]).toMatchObject({ action: 'report', actorName: '12345热线' });
+  });
+
+  it('keeps the webhook secret write-only: masked on every read, kept when the mask comes back, out of the audit log', async () => {
+    const settingsOf = (list: Array<{ id: string; settings: Record<string, unknown> }>) =>
+      list.find((m) => m.id === 'events')!.settings;
+    const mine = (await w.c.admin.get('/modules')).json();
+    expect(settingsOf(mine).hotlineSecret).toBe('********');
+    expect(JSON.stringify(mine)).not.toContain(SECRET);
+    // The operator's view is masked too.
+    await w.t.db.withPlatform(async (tx) =>
+      tx.query(
+        `insert into platform_operator (username, display_name, password_hash) values ('hotop', 'Operator', ?)
+           on conflict do nothing`,
+        [await hashPassword(PASSWORD)],
+      ),
+    );
+    const op = as(w.t.app, (await login(w.t.app, undefined, 'hotop')).accessToken);
+    const theirs = (await op.get(`/platform/tenants/${w.city.tenantId}/modules`)).json();
+    expect(settingsOf(theirs).hotlineSecret).toBe('********');
+    expect(JSON.stringify(theirs)).not.toContain(SECRET);
+
+    // A form sends back what it read (the mask) with another change: the secret stays.
+    const back = { ...settingsOf(mine), duplicateRadiusM: 250 };
+    const saved = await w.c.admin.put('/modules/events', { enabled: true, settings: back });
+    expect(saved.statusCode, saved.body).toBe(200);
+    expect(saved.json().settings).toMatchObject({ hotlineSecret: '********', duplicateRadiusM: 250 });
+    expect((await push({ ...order, orderNo: 'WH-KEEP' })).statusCode).toBe(201);
+    // Left out, it stays as well; the operator's switch keeps it too.
+    expect((await w.c.admin.put('/modules/events', { enabled: true, settings: {} })).statusCode).toBe(200);
+    const opSave = await op.put(`/platform/tenants/${w.city.tenantId}/modules/events`, {
+      enabled: true,
+      settings: { hotlineSecret: '********' },
+    });
+    expect(opSave.statusCode, opSave.body).toBe(200);
+    expect((await push({ ...order, orderNo: 'WH-KEEP2' })).statusCode).toBe(201);
+    // A new value replaces it (the old one stops working); '' turns the webhook off.
+    const NEW = 'rotated-secret-2026-12';
+    await w.c.admin.put('/modules/events', { enabled: true, settings: { hotlineSecret: NEW } });
+    expect((await push({ ...order, orderNo: 'WH-OLD' })).statusCode).toBe(401);
+    expect((await push({ ...order, orderNo: 'WH-NEW' }, { secret: NEW })).statusCode).toBe(201);
+    await w.c.admin.put('/modules/events', { enabled: true, settings: { hotlineSecret: '' } });
+    expect(settingsOf((await w.c.admin.get('/modules')).json()).hotlineSecret).toBe('');
+    expect((await push({ ...order, orderNo: 'WH-OFF' }, { secret: NEW })).statusCode).toBe(401);
+    // The audit rows of these changes hold the mask, never a secret.
+    const audit = await w.t.db.withTenant(w.city.tenantId, (tx) =>
+      tx.query<{ row: string }>(
+        `select row_to_json(a)::text as row from audit_log a where target_id = 'events'`,
+      ),
+    );
+    expect(audit.length).toBeGreaterThan(3);
+    for (const a of audit) {
+      expect(a.row).not.toContain(SECRET);
+      expect(a.row).not.toContain(NEW);
+    }
   });
 });

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { inUserContext } from '../context.ts';
 import { errorResponses } from '../schemas.ts';
-import { afterSwitch, type ModuleRuntime, switchModule } from '../services/modules.ts';
+import { afterSwitch, type ModuleRuntime, maskSecrets, switchModule } from '../services/modules.ts';
 
 const Text = Type.Object({ 'zh-CN': Type.String(), en: Type.String() });
 export const ModuleView = Type.Object({
@@ -30,8 +30,9 @@ export const ModuleBody = Type.Object(
 );
 
 /**
- * Every installed module with the tenant's state and its settings (defaults applied). One plugin after
- * another: the queries share the transaction's single connection, which must not be given two at once.
+ * Every installed module with the tenant's state and its settings (defaults applied; write-only ones
+ * such as a webhook secret masked). One plugin after another: the queries share the transaction's
+ * single connection, which must not be given two at once.
  */
 export async function moduleViews(tx: Tx, rt: ModuleRuntime) {
   const rows = new Map((await tenantModules(tx)).map((r) => [r.moduleId, r]));
@@ -45,7 +46,7 @@ export async function moduleViews(tx: Tx, rt: ModuleRuntime) {
       description: p.description ?? null,
       dependsOn: p.dependsOn ?? [],
       enabled: row?.enabled === true,
-      settings: await rt.settings.read(tx, p.id),
+      settings: maskSecrets(p.settings?.schema, await rt.settings.read(tx, p.id)),
       settingsSchema: p.settings?.schema ?? null,
       permissions: (p.permissions ?? []).map(({ key, title }) => ({ key, title })),
       enabledAt: row?.enabledAt?.toISOString() ?? null,

@@ -30,7 +30,9 @@ async function changeModule(
   const plugin = host.get(moduleId);
   if (!plugin) throw notFound('module');
   const current = await lockModule(tx, moduleId);
-  const next = settings.check(moduleId, change.settings ?? current?.settings ?? {});
+  const given =
+    change.settings && keepSecrets(plugin.settings?.schema, change.settings, current?.settings ?? {});
+  const next = settings.check(moduleId, given ?? current?.settings ?? {});
   const rows = await tenantModules(tx);
   const on = new Set(rows.filter((r) => r.enabled).map((r) => r.moduleId));
   if (change.enabled) {
@@ -69,6 +71,72 @@ async function changeModule(
   };
 }
 
+/** What a write-only setting reads as when it holds a value (an empty one reads as empty: not set). */
+export const SECRET_MASK = '********';
+
+type Schema = { properties?: Record<string, unknown>; writeOnly?: boolean } | undefined;
+
+/** Paths (`a.b`) of the schema's properties marked `writeOnly: true`, nested objects included. */
+export function secretPaths(schema: Schema, prefix: string[] = []): string[][] {
+  return Object.entries(schema?.properties ?? {}).flatMap(([k, sub]) => {
+    const s = sub as Schema;
+    if (s?.writeOnly) return [[...prefix, k]];
+    return s?.properties ? secretPaths(s, [...prefix, k]) : [];
+  });
+}
+
+const at = (o: Record<string, unknown>, path: string[]) =>
+  path.reduce<unknown>(
+    (v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
+    o,
+  );
+function put(o: Record<string, unknown>, path: string[], value: unknown) {
+  let cur = o;
+  for (const k of path.slice(0, -1)) {
+    if (!cur[k] || typeof cur[k] !== 'object') return;
+    cur = cur[k] as Record<string, unknown>;
+  }
+  cur[path.at(-1)!] = value;
+}
+
+/** A copy of the settings with every write-only value that is set replaced by the mask. */
+export function maskSecrets(schema: Schema, settings: Record<string, unknown>): Record<string, unknown> {
+  const paths = secretPaths(schema);
+  if (!paths.length) return settings;
+  const out = structuredClone(settings);
+  for (const p of paths) {
+    const v = at(out, p);
+    if (v !== undefined && v !== null && v !== '') put(out, p, SECRET_MASK);
+  }
+  return out;
+}
+
+/**
+ * A form read the settings with the secrets masked and sends them back: where a write-only value is
+ * still the mask (or left out), the stored value stays. Any other value replaces it ('' clears it).
+ */
+export function keepSecrets(
+  schema: Schema,
+  given: Record<string, unknown>,
+  stored: Record<string, unknown>,
+): Record<string, unknown> {
+  const paths = secretPaths(schema);
+  if (!paths.length) return given;
+  const out = structuredClone(given);
+  for (const p of paths) {
+    const v = at(out, p);
+    if (v === SECRET_MASK || v === undefined) {
+      const old = at(stored, p);
+      if (old !== undefined) {
+        for (let i = 1; i < p.length; i++)
+          if (at(out, p.slice(0, i)) === undefined) put(out, p.slice(0, i), {});
+        put(out, p, old);
+      }
+    }
+  }
+  return out;
+}
+
 /** Adds the plugin's default permissions to the tenant's roles with those keys (idempotent). */
 async function addDefaultGrants(tx: Tx, plugin: ServerPlugin) {
   for (const [roleKey, permissions] of Object.entries(plugin.defaultGrants ?? {})) {
@@ -104,8 +172,11 @@ export async function switchModule(
     action: !result.switched ? 'module.configure' : change.enabled ? 'module.enable' : 'module.disable',
     targetType: 'module',
     targetId: moduleId,
-    before: result.before ?? { enabled: false },
-    after: result.after,
+    // The audit log is read by tenant admins: secrets appear in it only as the mask.
+    before: result.before
+      ? { ...result.before, settings: maskSecrets(result.plugin.settings?.schema, result.before.settings) }
+      : { enabled: false },
+    after: { ...result.after, settings: maskSecrets(result.plugin.settings?.schema, result.after.settings) },
   });
   return result;
 }

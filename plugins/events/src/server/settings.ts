@@ -38,8 +38,11 @@ export const settingsSchema: SettingsSchema = {
     /** Duplicate suggestions: same category, same building or within this many metres, this recent. */
     duplicateRadiusM: { type: 'integer', minimum: 0, maximum: 5000, default: 100 },
     duplicateWindowHours: { type: 'integer', minimum: 1, maximum: 720, default: 72 },
-    /** Shared secret of the hotline system's webhook (HMAC-SHA-256); empty = the webhook is off. */
-    hotlineSecret: { type: 'string', maxLength: 200, default: '' },
+    /**
+     * Shared secret of the hotline system's webhook (HMAC-SHA-256); empty = the webhook is off.
+     * Write-only: the modules API shows it masked and keeps it when the mask is sent back.
+     */
+    hotlineSecret: { type: 'string', maxLength: 200, default: '', writeOnly: true },
     /** Largest attachment (photo, PDF) accepted, in MB. */
     attachmentMaxMb: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
   },
