@@ -1,4 +1,5 @@
 import {
+  AlertOutlined,
   ApartmentOutlined,
   AppstoreOutlined,
   AuditOutlined,
@@ -34,4 +35,5 @@ export const ICONS: Record<string, ReactNode> = {
   'audit-log': <AuditOutlined />,
   'platform/tenants': <CloudServerOutlined />,
   notification: <NotificationOutlined />,
+  events: <AlertOutlined />,
 };
