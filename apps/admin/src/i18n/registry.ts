@@ -186,6 +186,14 @@ export const registry: Pairs = {
   'import.counting': ['正在统计行数…', 'Counting the rows…'],
   'import.rowsDone': ['已处理 {{done}} / {{total}} 行', '{{done}} of {{total}} rows done'],
   'import.runFailed': ['导入失败', 'The import failed'],
+  'import.notQueued': [
+    '后台任务未接收此导入，请重新上传',
+    'The job system did not take the import; upload it again',
+  ],
+  'import.stopped': [
+    '导入意外中止，已导入的行保留；可在任务中心重试',
+    'The import stopped unexpectedly; rows already imported stay. Retry it from the job centre',
+  ],
   'import.rows': ['总行数', 'Rows'],
   'import.imported': ['成功导入', 'Imported'],
   'import.failed': ['失败', 'Failed'],

@@ -31,6 +31,19 @@ export const STATE_COLOR = {
   failed: 'error',
 } as const;
 
+/**
+ * Why a run failed, in the user's language: the worker's known reasons by their start; a header
+ * problem the importer already words in Chinese (第1行不是…的表头) as it is; anything else generic.
+ */
+function failureText(t: (k: string) => string, error: string | null): string | undefined {
+  if (!error) return undefined;
+  const e = error.replace(/^file: /, '');
+  if (e.startsWith('not a readable xlsx')) return t('registry.err.notXlsx');
+  if (e.startsWith('the job system did not take')) return t('import.notQueued');
+  if (/[\u4e00-\u9fff]/.test(e)) return e;
+  return t('import.stopped');
+}
+
 /** Downloads an import's per-row report (the server records who took it: it repeats the rows in clear). */
 export function useReport() {
   const t = useTranslate();
@@ -113,7 +126,7 @@ export function ImportRun({ id, onFinished }: { id: string; onFinished: () => vo
           showIcon
           style={{ marginTop: 12 }}
           message={t('import.runFailed')}
-          description={v.error ?? undefined}
+          description={failureText(t, v.error)}
           data-testid="import-error"
         />
       )}
