@@ -42,6 +42,10 @@ afterAll(async () => {
 async function as(username: string, viewport?: { width: number; height: number }) {
   const r = await loginAs(browser, server.url, { tenant: 'yiwu', username }, viewport);
   r.page.on('pageerror', (e) => console.error(`page error (${username}): ${e.stack ?? e.message}`));
+  r.page.on('response', (res) => {
+    if (res.status() >= 400 && !res.url().includes('/api/'))
+      console.error(`page load (${username}): ${res.status()} ${res.url()}`);
+  });
   return r;
 }
 const tenantAdmin = () => as('admin');
@@ -72,7 +76,8 @@ describe('registry pages in a browser', { timeout: 180_000 }, () => {
     const house = houses[0]!;
 
     await page.goto('/registry/residents');
-    await page.click('[data-testid=resident-create]');
+    // The first page of the run may wait on the worker's start (tsx compiling it on shared cores).
+    await page.click('[data-testid=resident-create]', { timeout: 60_000 });
     await page.waitForSelector('[data-testid=resident-form]');
     await pickOption(page, 'resident-houseId', house.address);
     await page.fill('#resident-name', '测试居民');
@@ -341,6 +346,16 @@ describe('registry pages in a browser', { timeout: 180_000 }, () => {
     expect(rows.find((r) => r.includes('后台导入'))?.join(' ')).not.toMatch(/证件号码/);
     const { body: imported } = await api<unknown[]>(`/residents?q=${encodeURIComponent('后台导入')}`);
     expect(imported).toHaveLength(1);
+
+    // Not a workbook at all: the run fails and says so in the user's language.
+    const notXlsx = join(SCREENSHOTS, '..', 'e2e-not-a-workbook.xlsx');
+    writeFileSync(notXlsx, 'name,id\n张三,1\n');
+    await page.setInputFiles('input[type=file]', notXlsx);
+    await expect
+      .poll(() => page.locator('[data-testid=import-run]').textContent(), { timeout: 60_000 })
+      .toContain('e2e-not-a-workbook.xlsx');
+    await expect.poll(() => progress.getAttribute('data-state'), { timeout: 60_000 }).toBe('failed');
+    await page.locator('[data-testid=import-error]').getByText('请上传 xlsx 格式的 Excel 文件').waitFor();
     await context.close();
   });
 
