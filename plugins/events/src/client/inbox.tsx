@@ -7,6 +7,7 @@ import { PERMISSIONS } from '../common/index.ts';
 import { Countdown, type EventItem, StatusTag, UrgencyTag, useErrorText, useIsPhone, useMe } from './kit.tsx';
 
 type Mode = 'mine' | 'all';
+const PAGE = 20;
 
 /**
  * "My tasks": the open events standing on a unit where the caller handles them, most urgent first and
@@ -23,6 +24,7 @@ export function Inbox({ calledIn = false }: { calledIn?: boolean }) {
   const [rows, setRows] = useState<EventItem[] | null>(null);
   const [total, setTotal] = useState(0);
   const [error, setError] = useState<string | null>(null);
+  const [page, setPage] = useState(1);
   const load = useCallback(async () => {
     try {
       const res = await apiRaw('/m/events/events', {
@@ -30,8 +32,8 @@ export function Inbox({ calledIn = false }: { calledIn?: boolean }) {
           mine: mode === 'mine' ? true : undefined,
           _sort: mode === 'all' ? 'createdAt' : 'urgency',
           _order: mode === 'all' ? 'desc' : 'asc',
-          _start: 0,
-          _end: 100,
+          _start: (page - 1) * PAGE,
+          _end: page * PAGE,
         },
       });
       const list = (await res.json()) as EventItem[];
@@ -42,7 +44,7 @@ export function Inbox({ calledIn = false }: { calledIn?: boolean }) {
       setError(errorText(err));
       setRows([]);
     }
-  }, [mode, errorText]);
+  }, [mode, page, errorText]);
   useEffect(() => {
     void load();
   }, [load]);
@@ -67,7 +69,10 @@ export function Inbox({ calledIn = false }: { calledIn?: boolean }) {
         <Segmented<Mode>
           style={{ marginBottom: 12 }}
           value={mode}
-          onChange={setMode}
+          onChange={(m) => {
+            setMode(m);
+            setPage(1);
+          }}
           options={[
             { value: 'mine', label: t('events.inbox.mine') },
             { value: 'all', label: t('events.inbox.all') },
@@ -80,6 +85,16 @@ export function Inbox({ calledIn = false }: { calledIn?: boolean }) {
           loading={rows == null}
           dataSource={rows ?? []}
           locale={{ emptyText: t('events.inbox.none') }}
+          pagination={
+            total > PAGE && {
+              current: page,
+              pageSize: PAGE,
+              total,
+              onChange: setPage,
+              simple: true,
+              align: 'center',
+            }
+          }
           renderItem={(e) => (
             <Card
               size="small"
@@ -109,7 +124,7 @@ export function Inbox({ calledIn = false }: { calledIn?: boolean }) {
           rowKey="id"
           loading={rows == null}
           dataSource={rows ?? []}
-          pagination={{ pageSize: 20, total: Math.max(total, rows?.length ?? 0), showSizeChanger: false }}
+          pagination={{ current: page, pageSize: PAGE, total, showSizeChanger: false, onChange: setPage }}
           locale={{ emptyText: t('events.inbox.none') }}
           onRow={(e) => ({ 'data-testid': 'event-row', 'data-id': e.id }) as never}
           columns={[
