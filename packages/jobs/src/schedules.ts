@@ -13,10 +13,26 @@ export interface ReconcileResult {
   failed: string[];
 }
 
+/** A tenant's own cron for the job (its `cronSetting`, when set to a string), else the job's. */
+export function cronOf(def: JobDefinition, settings: Record<string, unknown> | undefined): string {
+  const path = def.schedule!.cronSetting;
+  const v = path
+    ? path
+        .split('.')
+        .reduce<unknown>(
+          (o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined),
+          settings,
+        )
+    : undefined;
+  return typeof v === 'string' && v.trim() ? v.trim() : def.schedule!.cron;
+}
+
 interface TenantState {
   active: boolean;
   timezone: string;
   modules: Set<string>;
+  /** each enabled module's stored settings (for a schedule's `cronSetting`) */
+  settings: Map<string, Record<string, unknown>>;
 }
 
 /**
@@ -39,21 +55,27 @@ export class ScheduleReconciler {
         [tenantId],
       );
       if (!t) return null;
+      const settings = await tx.query<{ moduleId: string; settings: Record<string, unknown> }>(
+        `select module_id as "moduleId", settings from tenant_module where enabled`,
+      );
       return {
         active: t.status === 'active',
         timezone: t.timezone,
         modules: new Set(await enabledModules(tx)),
+        settings: new Map(settings.map((r) => [r.moduleId, r.settings ?? {}])),
       };
     });
   }
 
-  async #upsert(plugin: string, def: JobDefinition, tenantId: string, timezone: string) {
+  async #upsert(plugin: string, def: JobDefinition, tenantId: string, state: TenantState) {
     const id = schedulerId(plugin, def.name, tenantId);
+    const timezone = state.timezone;
+    const pattern = cronOf(def, state.settings.get(plugin));
     const queue = this.producer.queue(plugin);
     const upsert = (startDate?: number) =>
       queue.upsertJobScheduler(
         id,
-        { pattern: def.schedule!.cron, tz: timezone, ...(startDate ? { startDate } : {}) },
+        { pattern, tz: timezone, ...(startDate ? { startDate } : {}) },
         {
           name: def.name,
           data: { tenantId },
@@ -83,8 +105,7 @@ export class ScheduleReconciler {
     if (!jobs.length) return;
     const state = await this.#tenantState(tenantId);
     for (const { plugin, def } of jobs) {
-      if (state?.active && state.modules.has(plugin))
-        await this.#upsert(plugin, def, tenantId, state.timezone);
+      if (state?.active && state.modules.has(plugin)) await this.#upsert(plugin, def, tenantId, state);
       else await this.producer.queue(plugin).removeJobScheduler(schedulerId(plugin, def.name, tenantId));
     }
   }
@@ -117,7 +138,7 @@ export class ScheduleReconciler {
           // Kept off the removal list even when the upsert fails: a scheduler that exists stays.
           existing.get(plugin)?.delete(schedulerId(plugin, def.name, id));
           try {
-            await this.#upsert(plugin, def, id, state.timezone);
+            await this.#upsert(plugin, def, id, state);
             upserted++;
           } catch (err) {
             failed.push(`${schedulerId(plugin, def.name, id)}: ${(err as Error).message}`);

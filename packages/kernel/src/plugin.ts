@@ -125,8 +125,11 @@ export interface JobDefinition<D extends JobData = JobData> {
   /** kebab-case; with the plugin id it names the queue job and the schedule id `<plugin>-<job>-<tenantId>`. */
   name: string;
   title?: LocalizedText;
-  /** Runs per tenant while the module is enabled, in the tenant's time zone. */
-  schedule?: { cron: string; period?: PeriodKind };
+  /**
+   * Runs per tenant while the module is enabled, in the tenant's time zone. `cronSetting` names a
+   * setting of the plugin's (dot path, a cron string) that replaces `cron` for a tenant that set it.
+   */
+  schedule?: { cron: string; period?: PeriodKind; cronSetting?: string };
   /** Tries in all; a processor throwing an AppError below 500 (bad input) fails at once, untried again. */
   attempts?: number;
   /** First retry delay; doubles each attempt. */

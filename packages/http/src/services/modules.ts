@@ -14,6 +14,8 @@ export interface ModuleChangeResult {
   after: { enabled: boolean; settings: Record<string, unknown> };
   /** Schedules depend on whether the module is on: rebuild them after commit when this is true. */
   switched: boolean;
+  /** A setting a schedule reads its cron from (`cronSetting`) changed: rebuild them too. */
+  rescheduled?: boolean;
 }
 
 /**
@@ -68,6 +70,10 @@ async function changeModule(
     before: current && { enabled: current.enabled, settings: current.settings },
     after: { enabled: change.enabled, settings: next },
     switched: change.enabled !== wasOn,
+    rescheduled: (plugin.jobs ?? []).some((j) => {
+      const path = j.schedule?.cronSetting?.split('.');
+      return path && JSON.stringify(at(current?.settings ?? {}, path)) !== JSON.stringify(at(next, path));
+    }),
   };
 }
 
@@ -192,7 +198,7 @@ export async function afterSwitch(
   result: ModuleChangeResult,
   log: { error(obj: object, msg: string): void },
 ) {
-  if (!result.switched || !rt.onSwitched) return;
+  if (!(result.switched || result.rescheduled) || !rt.onSwitched) return;
   await rt
     .onSwitched(tenantId)
     .catch((err) => log.error({ err, module: result.plugin.id }, 'schedule reconcile failed'));

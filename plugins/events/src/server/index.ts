@@ -2,11 +2,13 @@ import { defineServerPlugin } from '@civicgrid/kernel';
 import { PERMISSIONS as P } from '../common/index.ts';
 import { ensureCatalogue } from './catalogue.ts';
 import { deadlineJob, eventsRuntime, sweepJob } from './overdue.ts';
+import { reportJob } from './reports.ts';
 import { attachmentRoutes } from './routes/attachments.ts';
 import { categoryRoutes } from './routes/categories.ts';
 import { eventRoutes } from './routes/events.ts';
 import { hotlineRoutes } from './routes/hotline.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { transitionRoutes } from './routes/transitions.ts';
 import { viewRoutes } from './routes/views.ts';
 import { whistleRoutes } from './routes/whistles.ts';
@@ -63,9 +65,10 @@ export const eventsPlugin = defineServerPlugin({
     metricsRoutes(app);
     hotlineRoutes(app, deps);
     attachmentRoutes(app, deps);
+    reportRoutes(app);
     viewRoutes(app, deps);
   },
-  jobs: [deadlineJob, sweepJob],
+  jobs: [deadlineJob, sweepJob, reportJob],
   provides: [{ ref: eventsRuntime, create: (deps) => ({ jobs: deps.jobs, events: deps.events }) }],
   async onTenantEnable({ tx }) {
     await ensureCatalogue(tx);

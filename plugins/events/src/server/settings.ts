@@ -43,6 +43,15 @@ export const settingsSchema: SettingsSchema = {
      * Write-only: the modules API shows it masked and keeps it when the mask is sent back.
      */
     hotlineSecret: { type: 'string', maxLength: 200, default: '', writeOnly: true },
+    /**
+     * When the three-rate report job runs (cron, the tenant's time zone): it writes the last complete
+     * month's report, and the quarter's after a quarter's last month. Five fields, digits and `*,-/`.
+     */
+    reportCron: {
+      type: 'string',
+      pattern: '^\\s*[0-9*,/-]+(\\s+[0-9*,/-]+){4}\\s*$',
+      default: '30 2 1 * *',
+    },
     /** Largest attachment (photo, PDF) accepted, in MB. */
     attachmentMaxMb: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
   },
@@ -55,6 +64,7 @@ export interface EventsSettings {
   duplicateWindowHours: number;
   hotlineSecret: string;
   attachmentMaxMb: number;
+  reportCron: string;
 }
 
 export const addMinutes = (at: Date, m: number) => new Date(at.getTime() + m * 60_000);
