@@ -1,9 +1,11 @@
 import type { Tx } from '@civicgrid/db';
 import { AppError, badInput, type JobContext, type JobDefinition } from '@civicgrid/kernel';
 import { assessmentCompleted, type ScoringSettings } from '../common/index.ts';
-import { monthEnd, nextMonth, scoreExpr, windowCtes, windowStart } from './score.ts';
+import { monthEnd, nextMonth, scoreExpr, totalsLateral, windowStart } from './score.ts';
 
 const MONTH = /^[0-9]{4}-(0[1-9]|1[0-2])$/;
+/** Below every generated id: where the first chunk starts. */
+const NIL = '00000000-0000-0000-0000-000000000000';
 const DEFAULT_CHUNK = 1000;
 
 /** What one month's assessment covers: the year up to the month's last day, and the red-flag window. */
@@ -16,39 +18,51 @@ interface Window {
 }
 
 /**
- * Assesses one chunk of subjects (ids after `cursor`, in id order) in one statement: the year's
- * scores, the red-flag window's totals, the declared tenants, the flags; writes their assessment rows
- * (replacing a row an earlier attempt wrote: same inputs, same row) and enrols the landlords due for
- * the next improvement class. Returns how many subjects it did and the last id.
+ * Assesses one chunk of subjects (the next `size` ids after `cursor` registered by the month's end) in
+ * one statement: the year's scores, the red-flag window's totals, the declared tenants, the flags;
+ * writes their assessment rows (replacing a row an earlier attempt wrote: same inputs, same row) and
+ * enrols the landlords due for the next improvement class. Records and tenants are read per subject
+ * through their indexes (lateral joins), so a run reads each record once whatever the chunking.
  */
-async function assessChunk(tx: Tx, w: Window, s: ScoringSettings, cursor: string | null, size: number) {
+export async function assessChunk(
+  tx: Tx,
+  w: Window,
+  s: ScoringSettings,
+  cursor: string | null,
+  size: number,
+) {
   const t = tx.tenantId!;
-  const year = windowCtes('y', 's', t, w.yearStart, w.end);
-  const red = windowCtes('w', 's', t, w.redFrom, w.end);
-  const score = scoreExpr('yd.points', 'yb.points', s);
-  const [row] = await tx.query<{ n: number; last: string | null }>(
+  const lo = cursor ?? NIL;
+  // Row-level security keeps the planner from the statistics, so it guesses a few dozen subjects and
+  // would read them all by bitmap and sort them for every chunk (quadratic over a run); without bitmap
+  // scans it walks the primary key in id order and stops after `size`.
+  await tx.query('set local enable_bitmapscan = off');
+  const [last] = await tx.query<{ id: string }>(
+    `select id from (select id from landlord_scoring_subject
+        where tenant_id = ? and id > ?::uuid and registered_on <= ?::date order by id limit ?) c
+      order by id desc limit 1`,
+    [t, lo, w.end, size],
+  );
+  if (!last) return { n: 0, last: null };
+  const totals = totalsLateral('s.id', t, { yearStart: w.yearStart, winFrom: w.redFrom, to: w.end });
+  const score = scoreExpr('tot.y_ded', 'tot.y_bon', s);
+  const [row] = await tx.query<{ n: number }>(
     `with s as (
        select id, kind, org_unit_id from landlord_scoring_subject
-        where tenant_id = ? and registered_on <= ?::date and (?::uuid is null or id > ?::uuid)
-        order by id limit ?),
-     ${year.sql}, ${red.sql},
-     ten as (
-       select sh.subject_id, count(*)::int as verified,
-              count(*) filter (where d.source = 'landlord')::int as self
-         from s join landlord_scoring_subject_house sh on sh.tenant_id = ? and sh.subject_id = s.id
-              and sh.since <= ?::date and (sh.until is null or sh.until > ?::date)
-         join residence rs on rs.tenant_id = sh.tenant_id and rs.house_id = sh.house_id
-              and rs.moved_in <= ?::date and (rs.moved_out is null or rs.moved_out > ?::date)
-         join landlord_scoring_declaration d on d.tenant_id = rs.tenant_id and d.residence_id = rs.id
-              and d.declared_on <= ?::date
-        group by sh.subject_id),
+        where tenant_id = ? and id > ?::uuid and id <= ?::uuid and registered_on <= ?::date),
      scored as (
-       select s.id, s.kind, s.org_unit_id, coalesce(yd.points, 0) as ded, coalesce(yb.points, 0) as bon,
-              ${score.sql} as score, coalesce(wd.points, 0) as win_ded, coalesce(wb.points, 0) as win_bon,
-              coalesce(tn.verified, 0) as verified, coalesce(tn.self, 0) as self
-         from s left join y_ded yd on yd.subject_id = s.id left join y_bon yb on yb.subject_id = s.id
-         left join w_ded wd on wd.subject_id = s.id left join w_bon wb on wb.subject_id = s.id
-         left join ten tn on tn.subject_id = s.id),
+       select s.id, s.kind, s.org_unit_id, tot.y_ded as ded, tot.y_bon as bon, ${score.sql} as score,
+              tot.w_ded as win_ded, tot.w_bon as win_bon, tn.verified, tn.self
+         from s cross join lateral ${totals.sql} tot
+         cross join lateral (
+           select count(*)::int as verified, count(*) filter (where d.source = 'landlord')::int as self
+             from landlord_scoring_subject_house sh
+             join landlord_scoring_declaration d on d.tenant_id = sh.tenant_id and d.house_id = sh.house_id
+                  and d.declared_on <= ?::date
+             join residence rs on rs.tenant_id = d.tenant_id and rs.id = d.residence_id
+                  and rs.moved_in <= ?::date and (rs.moved_out is null or rs.moved_out > ?::date)
+            where sh.tenant_id = ? and sh.subject_id = s.id
+                  and sh.since <= ?::date and (sh.until is null or sh.until > ?::date)) tn),
      flagged as (
        select *, case when score <= ?::int then 'yellow'
                       when kind = 'shop' and win_ded = 0 and win_bon >= ?::int then 'red' end as flag,
@@ -70,23 +84,20 @@ async function assessChunk(tx: Tx, w: Window, s: ScoringSettings, cursor: string
        insert into landlord_scoring_enrolment (tenant_id, subject_id, class_month, period)
        select ?, id, ?, ? from flagged where improvement
        on conflict do nothing returning 1)
-     select (select count(*)::int from written) as n, (select id from s order by id desc limit 1) as last,
-            (select count(*) from enrolled) as enrolled`,
+     select (select count(*)::int from written) as n, (select count(*) from enrolled) as enrolled`,
     [
       t,
+      lo,
+      last.id,
       w.end,
-      cursor,
-      cursor,
-      size,
-      ...year.params,
-      ...red.params,
+      ...score.params,
+      ...totals.params,
+      w.end,
+      w.end,
+      w.end,
       t,
       w.end,
       w.end,
-      w.end,
-      w.end,
-      w.end,
-      ...score.params,
       s.yellowFlagAt,
       s.redFlag.minBonus,
       s.yellowFlagAt,
@@ -99,7 +110,7 @@ async function assessChunk(tx: Tx, w: Window, s: ScoringSettings, cursor: string
       w.period,
     ],
   );
-  return { n: row!.n, last: row!.last };
+  return { n: row!.n, last: last.id };
 }
 
 /** The month's report: per street, community and grid (and the city as `total`), from the month's rows. */

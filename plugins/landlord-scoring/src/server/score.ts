@@ -2,31 +2,42 @@ import type { Tx } from '@civicgrid/db';
 import type { ScoringSettings } from '../common/index.ts';
 
 /**
- * The scoring arithmetic, as SQL fragments every reader shares (the subject file, lists, the monthly
- * job): one set-based pass over the records of a set of subjects, never a loop per subject.
+ * The scoring arithmetic, as SQL every reader shares (the subject file, lists, the monthly job): one
+ * set-based statement over a set of subjects, never a loop per subject in the application.
  *
- * Over a date window: deductions = the points of the window's deduction records that are not void;
+ * Over a window: deductions = the points of the window's deduction records that are not void;
  * bonuses = per item code and calendar month, the points recorded capped at the item's monthly cap
  * (the smallest cap if the rule changed mid-month), summed. Each record carries the points of the
  * rule version it was scored under, so a catalogue change never rewrites the past.
+ *
+ * Two windows in one pass: the year (`yearStart`…`to`) and a second one (`winFrom`…`to`, the red-flag
+ * months); both start on a month's first day, so each month's group lies wholly inside or outside each.
+ * It is a LATERAL subquery on `subjectId` (a column of the outer row): an index range scan of that
+ * subject's records (tenant_id, subject_id, occurred_on). Joined laterally, the plan is index probes
+ * per subject whatever the planner believes of the row counts — row-level security keeps it from the
+ * statistics, and a hash or merge of whole sets cannot be counted on. Columns: y_ded, y_bon, w_ded, w_bon.
  */
-export function windowCtes(name: string, subjects: string, tenantId: string, from: string, to: string) {
-  const sql = `${name}_ded as (
-      select r.subject_id, sum(r.points)::int as points
-        from ${subjects} s join landlord_scoring_record r
-          on r.tenant_id = ? and r.subject_id = s.id and r.occurred_on between ?::date and ?::date
-       where r.effect = 'deduction' and not r.voided
-       group by r.subject_id),
-    ${name}_bon_month as (
-      select r.subject_id, least(sum(r.points), min(i.monthly_cap))::int as points
-        from ${subjects} s join landlord_scoring_record r
-          on r.tenant_id = ? and r.subject_id = s.id and r.occurred_on between ?::date and ?::date
-        join landlord_scoring_item i on i.tenant_id = r.tenant_id and i.id = r.item_id
-       where r.effect = 'bonus' and not r.voided
-       group by r.subject_id, i.code, date_trunc('month', r.occurred_on)),
-    ${name}_bon as (
-      select subject_id, sum(points)::int as points from ${name}_bon_month group by subject_id)`;
-  return { sql, params: [tenantId, from, to, tenantId, from, to] };
+export function totalsLateral(
+  subjectId: string,
+  tenantId: string,
+  w: { yearStart: string; winFrom: string; to: string },
+) {
+  // ISO dates: the earlier of the two sorts first.
+  const from = [w.winFrom, w.yearStart].sort()[0]!;
+  const sql = `(
+      select coalesce(sum(y) filter (where effect = 'deduction'), 0)::int as y_ded,
+             coalesce(sum(least(y, cap)) filter (where effect = 'bonus' and y is not null), 0)::int as y_bon,
+             coalesce(sum(w) filter (where effect = 'deduction'), 0)::int as w_ded,
+             coalesce(sum(least(w, cap)) filter (where effect = 'bonus' and w is not null), 0)::int as w_bon
+        from (select r.effect, min(i.monthly_cap) as cap,
+                     sum(r.points) filter (where r.occurred_on >= ?::date) as y,
+                     sum(r.points) filter (where r.occurred_on >= ?::date) as w
+                from landlord_scoring_record r
+                join landlord_scoring_item i on i.tenant_id = r.tenant_id and i.id = r.item_id
+               where r.tenant_id = ? and r.subject_id = ${subjectId}
+                 and r.occurred_on between ?::date and ?::date and not r.voided
+               group by r.effect, i.code, date_trunc('month', r.occurred_on)) m)`;
+  return { sql, params: [w.yearStart, w.winFrom, tenantId, from, w.to] };
 }
 
 /**
@@ -57,13 +68,12 @@ export async function scoresOf(
   s: Pick<ScoringSettings, 'base' | 'floorAtZero'>,
 ): Promise<Map<string, Score>> {
   if (!subjectIds.length) return new Map();
-  const w = windowCtes('y', 'subj', tx.tenantId!, from, to);
-  const e = scoreExpr('d.points', 'b.points', s);
+  const w = totalsLateral('s.id', tx.tenantId!, { yearStart: from, winFrom: from, to });
+  const e = scoreExpr('t.y_ded', 't.y_bon', s);
   const rows = await tx.query<Score & { id: string }>(
-    `with subj as (select unnest(?::uuid[]) as id), ${w.sql}
-     select s.id, coalesce(d.points, 0) as deductions, coalesce(b.points, 0) as bonuses, ${e.sql} as score
-       from subj s left join y_ded d on d.subject_id = s.id left join y_bon b on b.subject_id = s.id`,
-    [subjectIds, ...w.params, ...e.params],
+    `select s.id, t.y_ded as deductions, t.y_bon as bonuses, ${e.sql} as score
+       from unnest(?::uuid[]) as s(id) cross join lateral ${w.sql} t`,
+    [...e.params, subjectIds, ...w.params],
   );
   return new Map(rows.map((r) => [r.id, { deductions: r.deductions, bonuses: r.bonuses, score: r.score }]));
 }

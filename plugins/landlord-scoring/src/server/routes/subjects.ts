@@ -251,8 +251,8 @@ export function subjectRoutes(app: FastifyInstance, deps: PluginDeps) {
       const declaredOn = input.declaredOn ?? today;
       if (declaredOn > today) throw badInput('declaredOn', 'must not be in the future');
       // The residence must be in a house a landlord with a file lets, in the caller's scope.
-      const [r] = await ctx.tx.query<{ unit: string }>(
-        `select s.org_unit_id as unit from residence rs
+      const [r] = await ctx.tx.query<{ unit: string; house: string }>(
+        `select s.org_unit_id as unit, rs.house_id as house from residence rs
            join landlord_scoring_subject_house h on h.tenant_id = rs.tenant_id and h.house_id = rs.house_id
            join landlord_scoring_subject s on s.tenant_id = h.tenant_id and s.id = h.subject_id
           where rs.tenant_id = ? and rs.id = ? limit 1`,
@@ -262,9 +262,9 @@ export function subjectRoutes(app: FastifyInstance, deps: PluginDeps) {
       if (!unit || !ctx.access.can(PERMISSIONS.subjectManage, unit.ancestorIds))
         throw badInput('residenceId', 'no such residence in a rental house of a landlord you manage');
       const added = await ctx.tx.query(
-        `insert into landlord_scoring_declaration (tenant_id, residence_id, source, declared_on, recorded_by)
-         values (?, ?, ?, ?::date, ?) on conflict do nothing returning 1`,
-        [ctx.tx.tenantId, input.residenceId, input.source, declaredOn, ctx.user.id],
+        `insert into landlord_scoring_declaration (tenant_id, residence_id, house_id, source, declared_on, recorded_by)
+         values (?, ?, ?, ?, ?::date, ?) on conflict do nothing returning 1`,
+        [ctx.tx.tenantId, input.residenceId, r!.house, input.source, declaredOn, ctx.user.id],
       );
       if (!added.length) throw conflict('duplicate', 'this tenant is declared already', 'residenceId');
       reply.code(201);
