@@ -184,6 +184,7 @@ describe('bad input names the field', () => {
     [{ itemCode: 'no-such-item' }, 'itemCode'],
     [{ occurredOn: '2999-01-01' }, 'occurredOn'],
     [{ occurredOn: '2025-13-01' }, 'occurredOn'],
+    [{ occurredOn: '2025-02-29' }, 'occurredOn'],
     [{ subjectId: '00000000-0000-4000-8000-000000000000' }, 'subjectId'],
     [{ points: 3 }, 'points'],
   ])('%j → 400 on %s', async (patch, field) => {
@@ -202,6 +203,14 @@ describe('bad input names the field', () => {
     expect(shopItem.json().details[0].field).toBe('itemCode');
     const noPerson = await c.admin.post(`${M}/subjects`, { kind: 'landlord' });
     expect(noPerson.json().details[0].field).toBe('personId');
+    const badDate = await c.admin.post(`${M}/subjects`, { kind: 'landlord', registeredOn: '2025-04-31' });
+    expect(badDate.json().details[0].field).toBe('registeredOn');
+    const badVersion = await c.admin.post(`${M}/rules/shop/versions`, {
+      effectiveFrom: '2099-02-30',
+      categories: [{ code: 'x', titleZh: '类', titleEn: 'X', items: [] }],
+    });
+    expect(badVersion.json().details[0].field).toBe('effectiveFrom');
+    expect((await c.admin.get(`${M}/rules/shop?on=2025-06-31`)).json().details[0].field).toBe('on');
     const f = await file(c.admin, landlord);
     const again = await c.admin.post(`${M}/subjects`, { kind: 'landlord', personId: f.personId });
     expect(again.statusCode).toBe(409);

@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import { PERMISSIONS } from '../../common/index.ts';
 import { itemOn } from '../catalogue.ts';
 import { tenantToday } from '../score.ts';
-import { IsoDate, iso, Line, scopedPage, visibleSubject } from './shared.ts';
+import { checkDate, IsoDate, iso, Line, scopedPage, visibleSubject } from './shared.ts';
 
 const RecordBody = Type.Object(
   {
@@ -68,7 +68,7 @@ export function recordRoutes(app: FastifyInstance) {
       if (!subject) throw badInput('subjectId', 'no such landlord or shop');
       if (!ctx.access.can(PERMISSIONS.recordCreate, subject.ancestorIds))
         throw forbidden('you may record deductions and bonuses only inside your own scope');
-      if (Number.isNaN(Date.parse(input.occurredOn))) throw badInput('occurredOn', 'is not a date');
+      checkDate('occurredOn', input.occurredOn);
       if (input.occurredOn > (await tenantToday(ctx.tx)))
         throw badInput('occurredOn', 'must not be in the future');
       // The rule in force on the day it happened, for this kind of subject.

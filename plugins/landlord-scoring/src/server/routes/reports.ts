@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { PERMISSIONS } from '../../common/index.ts';
 import { tenantToday } from '../score.ts';
-import { IsoDate, Kind, Month, SUBJECT_JOINS, SUBJECT_NAME, scopedPage } from './shared.ts';
+import { checkDate, IsoDate, Kind, Month, SUBJECT_JOINS, SUBJECT_NAME, scopedPage } from './shared.ts';
 
 const Flag = Type.Union([Type.Literal('yellow'), Type.Literal('red')]);
 const Level = Type.Union([Type.Literal('street'), Type.Literal('community'), Type.Literal('grid')]);
@@ -144,6 +144,7 @@ export function reportRoutes(app: FastifyInstance, deps: PluginDeps) {
     async (req) => {
       const ctx = userContextOf(req);
       const { level, on: given } = req.query as { level: string; on?: string };
+      checkDate('on', given);
       const on = given ?? (await tenantToday(ctx.tx));
       const t = ctx.tx.tenantId;
       const scope = orgScopeSql(ctx.access.scope(PERMISSIONS.assessmentRead), t, 'a.id');

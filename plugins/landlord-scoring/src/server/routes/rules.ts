@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import { PERMISSIONS, type SubjectKind } from '../../common/index.ts';
 import { type CategoryInput, versionOn, versionTree, writeVersion } from '../catalogue.ts';
 import { tenantToday } from '../score.ts';
-import { IsoDate, Kind, Line } from './shared.ts';
+import { checkDate, IsoDate, Kind, Line } from './shared.ts';
 
 const KindParams = Type.Object({ kind: Kind }, { additionalProperties: false });
 const Code = Type.String({ pattern: '^[a-z][a-z0-9-]{0,39}$' });
@@ -57,6 +57,7 @@ export function ruleRoutes(app: FastifyInstance) {
     async (req) => {
       const { tx } = userContextOf(req);
       const { kind } = req.params as { kind: SubjectKind };
+      checkDate('on', (req.query as { on?: string }).on);
       const on = (req.query as { on?: string }).on ?? (await tenantToday(tx));
       const v = await versionOn(tx, kind, on);
       if (!v) throw notFound('rule version');
@@ -97,6 +98,7 @@ export function ruleRoutes(app: FastifyInstance) {
         throw forbidden('the rule catalogue is changed city-wide only');
       const { kind } = req.params as { kind: SubjectKind };
       const body = req.body as { effectiveFrom: string; note?: string; categories: CategoryInput[] };
+      checkDate('effectiveFrom', body.effectiveFrom);
       const id = await writeVersion(ctx.tx, kind, body.effectiveFrom, body.categories, {
         note: body.note ?? null,
         userId: ctx.user.id,

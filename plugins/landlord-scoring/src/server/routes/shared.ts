@@ -1,10 +1,22 @@
 import { countCapped } from '@civicgrid/db';
 import type { UserContext } from '@civicgrid/http';
+import { badInput } from '@civicgrid/kernel';
 import { getUnit } from '@civicgrid/tenancy';
 import { Type } from 'typebox';
 import { PERMISSIONS, type SubjectKind } from '../../common/index.ts';
 
 export const IsoDate = Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' });
+/**
+ * The pattern lets 2025-02-30 through, and JavaScript's Date rolls it over to 2 March; PostgreSQL would
+ * refuse it with an error the client cannot act on. A date must come back from the calendar unchanged.
+ */
+export function checkDate(field: string, value: string | undefined): void {
+  if (value === undefined) return;
+  const d = new Date(`${value}T00:00:00Z`);
+  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== value)
+    throw badInput(field, 'is not a date on the calendar');
+}
+
 export const Month = Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$' });
 export const Kind = Type.Union([Type.Literal('landlord'), Type.Literal('shop')]);
 /** One line a person types: no control characters. */

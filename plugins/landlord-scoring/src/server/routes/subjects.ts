@@ -15,7 +15,16 @@ import { Type } from 'typebox';
 import { PERMISSIONS, type ScoringSettings, type SubjectKind } from '../../common/index.ts';
 import { scoresOf, tenantToday } from '../score.ts';
 import { subjectFile } from './file.ts';
-import { IsoDate, iso, Kind, SUBJECT_JOINS, SUBJECT_NAME, scopedPage, visibleSubject } from './shared.ts';
+import {
+  checkDate,
+  IsoDate,
+  iso,
+  Kind,
+  SUBJECT_JOINS,
+  SUBJECT_NAME,
+  scopedPage,
+  visibleSubject,
+} from './shared.ts';
 
 const SubjectView = Type.Object({
   id: Type.String(),
@@ -175,6 +184,7 @@ export function subjectRoutes(app: FastifyInstance, deps: PluginDeps) {
     async (req, reply) => {
       const ctx = userContextOf(req);
       const input = req.body as SubjectInput;
+      checkDate('registeredOn', input.registeredOn);
       const today = await tenantToday(ctx.tx);
       if (input.registeredOn && input.registeredOn > today)
         throw badInput('registeredOn', 'must not be in the future');
@@ -247,6 +257,7 @@ export function subjectRoutes(app: FastifyInstance, deps: PluginDeps) {
     async (req, reply) => {
       const ctx = userContextOf(req);
       const input = req.body as { residenceId: string; source: 'landlord' | 'visit'; declaredOn?: string };
+      checkDate('declaredOn', input.declaredOn);
       const today = await tenantToday(ctx.tx);
       const declaredOn = input.declaredOn ?? today;
       if (declaredOn > today) throw badInput('declaredOn', 'must not be in the future');
