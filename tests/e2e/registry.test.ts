@@ -41,6 +41,8 @@ afterAll(async () => {
 /** Logged in through the login page; an uncaught error in the page is printed (a failing step says why). */
 async function as(username: string, viewport?: { width: number; height: number }) {
   const r = await loginAs(browser, server.url, { tenant: 'yiwu', username }, viewport);
+  // Four test runs and builds may share two cores: a page's first render can take a while.
+  r.page.setDefaultTimeout(45_000);
   r.page.on('pageerror', (e) => console.error(`page error (${username}): ${e.stack ?? e.message}`));
   r.page.on('response', (res) => {
     if (res.status() >= 400 && !res.url().includes('/api/'))
@@ -77,7 +79,7 @@ describe('registry pages in a browser', { timeout: 180_000 }, () => {
 
     await page.goto('/registry/residents');
     // The first page of the run may wait on the worker's start (tsx compiling it on shared cores).
-    await page.click('[data-testid=resident-create]', { timeout: 60_000 });
+    await page.click('[data-testid=resident-create]', { timeout: 90_000 });
     await page.waitForSelector('[data-testid=resident-form]');
     await pickOption(page, 'resident-houseId', house.address);
     await page.fill('#resident-name', '测试居民');
@@ -398,6 +400,22 @@ describe('registry pages in a browser', { timeout: 180_000 }, () => {
       .getByText(/户籍人口|流动人口|境外人员/)
       .waitFor();
     await screenshot(page, 'registry-06-phone-residents');
+    // Paging works on cards too: page 2 shows other residents.
+    const { total } = await (await apiOf(page))('/residents?_end=1');
+    expect(total).toBeGreaterThan(20);
+    const idsOnPage1 = await cards
+      .locator('[data-testid=resident-link]')
+      .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    await page.locator('[data-testid=residents-cards] .ant-pagination-item-2').click();
+    await expect
+      .poll(() => cards.first().locator('[data-testid=resident-link]').getAttribute('href'))
+      .not.toBe(idsOnPage1[0]);
+    const idsOnPage2 = await cards
+      .locator('[data-testid=resident-link]')
+      .evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    expect(idsOnPage2.length).toBeGreaterThan(0);
+    expect(idsOnPage2.filter((h) => idsOnPage1.includes(h))).toEqual([]);
+    await page.locator('[data-testid=residents-cards] .ant-pagination-item-1').click();
 
     await cards.first().locator('[data-testid=resident-link]').click();
     await page.waitForSelector('[data-testid=resident-residences]');
