@@ -2,9 +2,10 @@ import type { Tx } from '@civicgrid/db';
 import { badInput, conflict } from '@civicgrid/kernel';
 import { pathLabel } from '@civicgrid/tenancy';
 import { type Channel, eventReported, type Urgency } from '../common/index.ts';
+import { limitDue } from './calendar.ts';
 import { findCategory } from './catalogue.ts';
 import { openDeadline, type Runtime } from './deadlines.ts';
-import { addMinutes, type EventsSettings } from './settings.ts';
+import type { EventsSettings } from './settings.ts';
 import { type Actor, addTimeline, type EventRow, ladderOf, loadEvent } from './store.ts';
 
 export interface IntakeInput {
@@ -73,6 +74,8 @@ export async function intake(
     if (dup) throw conflict('duplicate', 'this work order has been received already', 'externalRef');
   }
   const limits = s.limits[input.urgency];
+  const acceptDue = await limitDue(tx, s, input.urgency, who.now, limits.accept);
+  const resolveDue = await limitDue(tx, s, input.urgency, who.now, limits.accept + limits.handle);
   const [row] = await tx.query<{ id: string }>(
     `insert into events_event (tenant_id, title, description, category_id, channel, urgency, org_unit_id, house_id,
        lat, lng, reporter_id, external_ref, level, handler_unit_id, created_by, created_at, accept_due_at, resolve_due_at)
@@ -94,8 +97,8 @@ export async function intake(
       handler,
       who.actor.id,
       who.now,
-      addMinutes(who.now, limits.accept),
-      addMinutes(who.now, limits.accept + limits.handle),
+      acceptDue,
+      resolveDue,
     ],
   );
   const id = row!.id;
@@ -107,7 +110,7 @@ export async function intake(
     to: { status: 'reported', level },
     data: { channel: input.channel, urgency: input.urgency },
   });
-  await openDeadline(tx, rt, { eventId: id, stage: 'accept', dueAt: addMinutes(who.now, limits.accept) });
+  await openDeadline(tx, rt, { eventId: id, stage: 'accept', dueAt: acceptDue });
   await rt.events.publish(tx, eventReported, { eventId: id, orgUnitId: input.orgUnitId });
   return (await loadEvent(tx, id))!;
 }

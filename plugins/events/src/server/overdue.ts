@@ -1,8 +1,9 @@
 import type { Tx } from '@civicgrid/db';
 import { type JobContext, type JobDefinition, serviceRef } from '@civicgrid/kernel';
+import { limitDue } from './calendar.ts';
 import { clock } from './clock.ts';
 import { openDeadline, type Runtime } from './deadlines.ts';
-import { addMinutes, type EventsSettings } from './settings.ts';
+import type { EventsSettings } from './settings.ts';
 import { addTimeline, loadEvent, SYSTEM } from './store.ts';
 import { escalateEvent } from './workflow.ts';
 
@@ -91,7 +92,7 @@ export async function fireDeadline(
         eventId: ev.id,
         whistleId: d.whistleId,
         stage: 'report-in',
-        dueAt: addMinutes(now, s.limits[ev.urgency].accept),
+        dueAt: await limitDue(tx, s, ev.urgency, now, s.limits[ev.urgency].accept),
       });
     return `card-${colour}`;
   }
@@ -116,7 +117,7 @@ export async function fireDeadline(
   await openDeadline(tx, rt, {
     eventId: ev.id,
     stage,
-    dueAt: addMinutes(now, s.limits[ev.urgency][stage]),
+    dueAt: await limitDue(tx, s, ev.urgency, now, s.limits[ev.urgency][stage]),
   });
   return `card-${colour}`;
 }

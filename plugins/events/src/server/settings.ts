@@ -1,5 +1,6 @@
 import type { SettingsSchema } from '@civicgrid/kernel';
 import { STAGES, type Stage, URGENCIES, type Urgency } from '../common/index.ts';
+import type { WorkingCalendar } from './calendar.ts';
 
 /**
  * Default limits in minutes per urgency × stage. Red follows Jincheng's rapid response ("discover in
@@ -52,6 +53,33 @@ export const settingsSchema: SettingsSchema = {
       pattern: '^\\s*[0-9*,/-]+(\\s+[0-9*,/-]+){4}\\s*$',
       default: '30 2 1 * *',
     },
+    /** Whether non-red limits count only working time (see calendar.ts). */
+    workingCalendar: {
+      type: 'object',
+      default: {},
+      additionalProperties: false,
+      properties: {
+        mode: { enum: ['natural', 'working-days', 'working-hours'], default: 'natural' },
+        dayStart: { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', default: '08:30' },
+        dayEnd: { type: 'string', pattern: '^([01][0-9]|2[0-4]):[0-5][0-9]$', default: '17:30' },
+        /** public holidays (法定节假日), local dates */
+        holidays: {
+          type: 'array',
+          maxItems: 400,
+          uniqueItems: true,
+          items: { type: 'string', format: 'date' },
+          default: [],
+        },
+        /** weekend days worked in exchange (调休上班) */
+        workdays: {
+          type: 'array',
+          maxItems: 100,
+          uniqueItems: true,
+          items: { type: 'string', format: 'date' },
+          default: [],
+        },
+      },
+    },
     /** Largest attachment (photo, PDF) accepted, in MB. */
     attachmentMaxMb: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
   },
@@ -65,6 +93,7 @@ export interface EventsSettings {
   hotlineSecret: string;
   attachmentMaxMb: number;
   reportCron: string;
+  workingCalendar: WorkingCalendar;
 }
 
 export const addMinutes = (at: Date, m: number) => new Date(at.getTime() + m * 60_000);

@@ -1,8 +1,9 @@
 import type { Tx } from '@civicgrid/db';
 import { conflict } from '@civicgrid/kernel';
 import { eventEscalated, LEVELS, type Level, type Stage, type Status } from '../common/index.ts';
+import { limitDue } from './calendar.ts';
 import { closeOpenDeadlines, openDeadline, type Runtime } from './deadlines.ts';
-import { addMinutes, type EventsSettings } from './settings.ts';
+import type { EventsSettings } from './settings.ts';
 import { type Actor, addTimeline, type EventRow, ladderOf } from './store.ts';
 
 /** Timestamp columns a status sets when the event enters it (the three rates read them). */
@@ -76,7 +77,7 @@ export async function move(
     await openDeadline(tx, rt, {
       eventId: ev.id,
       stage,
-      dueAt: addMinutes(t.now, s.limits[ev.urgency][stage]),
+      dueAt: await limitDue(tx, s, ev.urgency, t.now, s.limits[ev.urgency][stage]),
     });
   Object.assign(ev, { status: t.to, level, handlerUnitId: sets.handler_unit_id });
 }

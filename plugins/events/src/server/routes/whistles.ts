@@ -3,6 +3,7 @@ import { badInput, conflict, forbidden, notFound, type PluginDeps } from '@civic
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { eventWhistled, PERMISSIONS } from '../../common/index.ts';
+import { limitDue } from '../calendar.ts';
 import { clock } from '../clock.ts';
 import {
   closeOpenDeadlines,
@@ -12,7 +13,7 @@ import {
   scheduleDeadline,
 } from '../deadlines.ts';
 import { actorOf, authorize, visibleEvent } from '../machine.ts';
-import { addMinutes, type EventsSettings } from '../settings.ts';
+import type { EventsSettings } from '../settings.ts';
 import { addTimeline, eventView, loadEvent, unitInfo } from '../store.ts';
 import { move } from '../workflow.ts';
 import { DecisionBody, EventView, ExtensionBody, ReplyBody, WhistleBody, WhistleView } from './schemas.ts';
@@ -90,7 +91,7 @@ export function whistleRoutes(app: FastifyInstance, deps: PluginDeps) {
       // Calling units in is the upper level taking the event on: the dispatch stage ends.
       if (l.ev.status === 'escalated')
         await move(ctx.tx, rt, s, l.ev, { action: 'accept', to: 'accepted', actor: actorOf(ctx), now });
-      const dueAt = addMinutes(now, s.limits[l.ev.urgency].accept);
+      const dueAt = await limitDue(ctx.tx, s, l.ev.urgency, now, s.limits[l.ev.urgency].accept);
       const made: WhistleRow[] = [];
       for (const u of body.units) {
         const [w] = await ctx.tx.query<WhistleRow>(
