@@ -240,6 +240,22 @@ describe('the monthly assessment', () => {
     expect(future.json().details[0].field).toBe('period');
   });
 
+  it('records a class attended; a re-run of the month keeps it', async () => {
+    const url = `${M}/subjects/${s.L1}/classes/${Y1}-07/attendance`;
+    expect((await c.clients.worker.post(url, { attendedOn: `${Y1}-07-15` })).statusCode).toBe(200);
+    expect((await c.clients.worker.post(url, { attendedOn: `${Y1}-07-16` })).json().code).toBe('attended');
+    expect(
+      (
+        await c.clients.worker.post(`${M}/subjects/${s.L2}/classes/${Y1}-07/attendance`, {
+          attendedOn: `${Y1}-07-15`,
+        })
+      ).statusCode,
+    ).toBe(404);
+    expect((await run(c.tenantId, P, 'june-3')).state).toBe('completed');
+    const f = (await c.admin.get(`${M}/subjects/${s.L1}?year=${Y1}`)).json();
+    expect(f.classes).toEqual([{ classMonth: `${Y1}-07`, period: P, attendedOn: `${Y1}-07-15` }]);
+  });
+
   it('starts every year again at the base; the past year stays, in its own rows and in the file', async () => {
     expect((await run(c.tenantId, `${Y2}-12`, 'dec-before')).state).toBe('completed');
     const dec = await monthRows(t, c.tenantId, `${Y2}-12`);

@@ -179,6 +179,40 @@ describe('scoring arithmetic', () => {
   });
 });
 
+describe('the landlord’s houses', () => {
+  it('adds a rental house and ends one; the ended house stays on the file', async () => {
+    const [second, own] = await t.db.withTenant(c.tenantId, async (tx) => [
+      await rentedHouse(tx, c.units.gridA1a, '绣湖小区3幢202'),
+      (
+        await tx.query<{ id: string }>(
+          `insert into house (tenant_id, org_unit_id, address, use) values (?, ?, '绣湖小区3幢203', 'own-occupied')
+           returning id`,
+          [c.tenantId, c.units.gridA1a],
+        )
+      )[0]!.id,
+    ]);
+    const add = (houseId: string) =>
+      c.clients.worker.post(`${M}/subjects/${landlord}/houses`, { houseId, since: `${Y1}-01-01` });
+    expect((await add(second)).statusCode).toBe(201);
+    expect((await add(second)).json().code).toBe('duplicate');
+    expect((await add(own)).json().details[0].field).toBe('houseId');
+    const end = (until: string) =>
+      c.clients.worker.post(`${M}/subjects/${landlord}/houses/${second}/end`, { until });
+    expect((await end(`${Y1 - 2}-12-31`)).json().details[0].field).toBe('until');
+    expect((await end(`${Y1}-06-30`)).statusCode).toBe(200);
+    expect((await end(`${Y1}-07-31`)).json().code).toBe('ended');
+    const houses = (await file(c.admin, landlord)).houses;
+    expect(houses).toEqual([
+      expect.objectContaining({ houseId: house, until: null }),
+      expect.objectContaining({ houseId: second, since: `${Y1}-01-01`, until: `${Y1}-06-30` }),
+    ]);
+    // An inspector reads files but keeps none.
+    expect(
+      (await c.clients.inspector.post(`${M}/subjects/${landlord}/houses`, { houseId: second })).statusCode,
+    ).toBe(403);
+  });
+});
+
 describe('bad input names the field', () => {
   it.each([
     [{ itemCode: 'no-such-item' }, 'itemCode'],

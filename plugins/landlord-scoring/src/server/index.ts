@@ -2,6 +2,7 @@ import { defineServerPlugin } from '@civicgrid/kernel';
 import { PERMISSIONS } from '../common/index.ts';
 import { assessmentJob } from './assess.ts';
 import { seedDefaults } from './catalogue.ts';
+import { houseRoutes } from './routes/houses.ts';
 import { recordRoutes } from './routes/records.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { ruleRoutes } from './routes/rules.ts';
@@ -52,6 +53,7 @@ export const landlordScoringPlugin = defineServerPlugin({
   settings: { schema: settingsSchema },
   routes(app, deps) {
     subjectRoutes(app, deps);
+    houseRoutes(app);
     recordRoutes(app);
     ruleRoutes(app);
     reportRoutes(app, deps);
