@@ -116,7 +116,7 @@ const status = (page: Page) =>
   page.locator('[data-testid=event-detail] .ant-descriptions [data-testid=status-tag]');
 
 describe('events pages in a browser', { timeout: 180_000 }, () => {
-  it('a grid worker on a phone reports an event (duplicates suggested), finds it in her tasks, accepts, handles and resolves it; the secretary follows up and closes', async () => {
+  it('a grid worker on a phone reports an event (duplicates suggested), finds it in her tasks, accepts it, asks for more time (the secretary approves), handles and resolves it; the secretary follows up and closes', async () => {
     const worker = await apiAs('gridworker');
     const cats = await categories(worker);
     const fire = cats.byCode('safety.fire');
@@ -193,6 +193,24 @@ describe('events pages in a browser', { timeout: 180_000 }, () => {
     await page.waitForURL(new RegExp(`/m/events/events/${id}$`));
     await act(page, 'accept');
     await status(page).and(page.locator('[data-status=accepted]')).waitFor();
+    // More time asked for; the community secretary, the level above, approves it.
+    const { body: accepted } = await worker.get<{ resolveDueAt: string }>(`/m/events/events/${id}`);
+    await act(page, 'extend', async () => {
+      await page.fill('#event-extend-minutes', '30');
+      await page.fill('#event-extend-reason', '等待物业配合');
+    });
+    await page.locator('[data-testid=timeline-entry][data-action=extension-request]').waitFor();
+    expect(await page.locator('[data-testid=event-action-extend]').count()).toBe(0);
+    const sec = await loginAs(browser, server.url, { tenant: 'yiwu', username: 'secretary' });
+    await sec.page.goto(`/m/events/events/${id}`);
+    await act(sec.page, 'decide', async () => {
+      await sec.page.locator('.ant-modal-wrap:visible', { hasText: '等待物业配合' }).waitFor();
+      await sec.page.getByLabel('同意', { exact: true }).check();
+    });
+    await sec.page.locator('[data-testid=timeline-entry][data-action=extension-approved]').waitFor();
+    const { body: extended } = await worker.get<{ resolveDueAt: string }>(`/m/events/events/${id}`);
+    expect(Date.parse(extended.resolveDueAt) - Date.parse(accepted.resolveDueAt)).toBe(30 * 60_000);
+    await page.reload();
     await act(page, 'handle', () => page.fill('#event-handle-note', '已劝离并清理充电线'));
     await status(page).and(page.locator('[data-status=handled]')).waitFor();
     await page
@@ -203,7 +221,15 @@ describe('events pages in a browser', { timeout: 180_000 }, () => {
     const { body: timeline } = await worker.get<Array<{ action: string; actorName: string }>>(
       `/m/events/events/${id}/timeline`,
     );
-    expect(timeline.map((e) => e.action)).toEqual(['report', 'accept', 'handle']);
+    expect(timeline.map((e) => e.action)).toEqual([
+      'report',
+      'accept',
+      'extension-request',
+      'extension-approved',
+      'handle',
+    ]);
+    // Nothing wider than the phone's screen.
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
     await act(page, 'resolve');
     await status(page).and(page.locator('[data-status=resolved]')).waitFor();
     // A grid worker does not follow up her own work: no button for it.
@@ -211,8 +237,7 @@ describe('events pages in a browser', { timeout: 180_000 }, () => {
     await context.close();
 
     // The community secretary visits the resident (basically satisfied) and closes the event.
-    const sec = await loginAs(browser, server.url, { tenant: 'yiwu', username: 'secretary' });
-    await sec.page.goto(`/m/events/events/${id}`);
+    await sec.page.reload();
     await act(sec.page, 'follow-up', async () => {
       await sec.page.click('[data-testid=satisfaction-basically]');
       await sec.page.fill('#event-follow-up-comment', '居民表示基本满意');
@@ -225,11 +250,11 @@ describe('events pages in a browser', { timeout: 180_000 }, () => {
     const { body: after } = await worker.get<Array<{ action: string; note: string }>>(
       `/m/events/events/${id}/timeline`,
     );
-    expect(after.slice(3).map((e) => e.action)).toEqual(['resolve', 'verify', 'close']);
-    expect(after[4]!.note).toBe('居民表示基本满意');
+    expect(after.slice(5).map((e) => e.action)).toEqual(['resolve', 'verify', 'close']);
+    expect(after[6]!.note).toBe('居民表示基本满意');
   });
 
-  it('the street blows the whistle to a department, the department reports in and replies; a refusal is translated', async () => {
+  it('the joint meeting convenes a unit of its tree; the street blows the whistle to a department, which reports in and replies; a refusal is translated', async () => {
     const worker = await apiAs('gridworker');
     const secretary = await apiAs('secretary');
     const street = await apiAs('street');
@@ -250,6 +275,16 @@ describe('events pages in a browser', { timeout: 180_000 }, () => {
     expect(
       (await secretary.post<Ev>(`/m/events/events/${id}/escalate`, { reason: '需大党委协调' })).status,
     ).toBe(200);
+    // The joint meeting (大党委) convenes a co-handling unit from the community's own tree.
+    const j = await loginAs(browser, server.url, { tenant: 'yiwu', username: 'secretary' });
+    await j.page.goto(`/m/events/events/${id}`);
+    await act(j.page, 'whistle', async () => {
+      await j.page.fill('#event-whistle-part', '小区物业配合清理');
+      await pickUnit(j.page, 'event-whistle-others', '绣湖小区');
+    });
+    const convened = j.page.locator('[data-testid=whistle]', { hasText: '绣湖小区' });
+    await convened.getByText('联席会议').waitFor();
+    await j.context.close();
     const up = await secretary.post<Ev>(`/m/events/events/${id}/escalate`, { reason: '需执法部门' });
     expect(up.body.level).toBe('street');
 
@@ -302,11 +337,12 @@ describe('events pages in a browser', { timeout: 180_000 }, () => {
     expect(actions.slice(-4)).toEqual(['accept', 'whistle', 'report-in', 'reply']);
     expect(timeline.at(-1)).toMatchObject({ actorName: '城管队员', note: '已拆除雨棚' });
     const { body: whistles } = await street.get<
-      Array<{ reportedAt: string | null; reply: string; part: string }>
+      Array<{ kind: string; reportedAt: string | null; reply: string; part: string }>
     >(`/m/events/events/${id}/whistles`);
-    expect(whistles).toHaveLength(1);
-    expect(whistles[0]).toMatchObject({ part: '拆除违建雨棚', reply: '已拆除雨棚' });
-    expect(whistles[0]!.reportedAt).not.toBeNull();
+    expect(whistles).toHaveLength(2);
+    expect(whistles[0]).toMatchObject({ kind: 'joint-meeting', part: '小区物业配合清理', reportedAt: null });
+    expect(whistles[1]).toMatchObject({ kind: 'department', part: '拆除违建雨棚', reply: '已拆除雨棚' });
+    expect(whistles[1]!.reportedAt).not.toBeNull();
   });
 
   it('the three-rates page draws its chart with the figures GET /metrics gives', async () => {

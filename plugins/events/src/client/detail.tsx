@@ -34,6 +34,7 @@ import {
   fmt,
   OPEN_STATUSES,
   StatusTag,
+  UnitPicker,
   UrgencyTag,
   useErrorText,
   useIsPhone,
@@ -109,7 +110,7 @@ function request(a: Action, ev: EventItem, ctx: Context, v: Record<string, unkno
       return {
         path: `${base}/whistles`,
         body: {
-          units: (v.units as string[]).map((orgUnitId) => ({
+          units: [...((v.units as string[]) ?? []), ...((v.others as string[]) ?? [])].map((orgUnitId) => ({
             orgUnitId,
             ...(v.part ? { part: v.part } : {}),
           })),
@@ -263,16 +264,35 @@ function ActionDialog({
             {text('note', false)}
           </>
         );
-      case 'whistle':
+      case 'whistle': {
+        // The street whistles to departments; the joint meeting may also convene units of its own tree.
+        const convene = data.ev.level === 'joint-meeting';
+        const oneOf = {
+          validator: () =>
+            (form.getFieldValue('units')?.length ?? 0) + (form.getFieldValue('others')?.length ?? 0) > 0
+              ? Promise.resolve()
+              : Promise.reject(new Error(t('events.dialog.pickUnits'))),
+        };
         return (
           <>
-            <Form.Item name="units" label={t('events.dialog.units')} rules={[{ required: true }]}>
+            <Form.Item
+              name="units"
+              label={t('events.dialog.units')}
+              rules={[oneOf]}
+              dependencies={['others']}
+            >
               <DepartmentPicker id={id('units')} />
             </Form.Item>
+            {convene && (
+              <Form.Item name="others" label={t('events.dialog.others')}>
+                <UnitPicker id={id('others')} multiple />
+              </Form.Item>
+            )}
             {text('part', false, 2)}
             {text('note', false)}
           </>
         );
+      }
       case 'reply':
         return text('reply', true);
       default:

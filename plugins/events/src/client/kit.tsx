@@ -182,8 +182,10 @@ export async function scopeRoots(): Promise<OrgUnit[]> {
  * server): the shell's picker, kept here because a module imports no app code.
  */
 export function UnitPicker(props: {
-  value?: string;
+  value?: string | string[];
+  /** one id, or ids with `multiple` */
   onChange?: (v: string) => void;
+  multiple?: boolean;
   id?: string;
   onRoots?: (roots: OrgUnit[]) => void;
 }) {
@@ -202,6 +204,7 @@ export function UnitPicker(props: {
       id={props.id}
       data-testid="org-unit-picker"
       treeDataSimpleMode
+      multiple={props.multiple}
       showSearch
       filterTreeNode={false}
       onSearch={async (q) =>
@@ -220,7 +223,7 @@ export function UnitPicker(props: {
         if (hit) setNodes((prev) => (prev.some((n) => n.id === hit.id) ? prev : [...prev, hit]));
         setHits(null);
       }}
-      value={props.value}
+      value={props.value as string | undefined}
       onChange={props.onChange}
       placeholder={t('events.pickUnit')}
       treeData={hits ?? nodes}

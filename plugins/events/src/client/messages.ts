@@ -107,6 +107,8 @@ const PAIRS: Record<string, [string, string]> = {
   'dialog.into': ['合并到', 'Merge into'],
   'dialog.noDuplicates': ['没有可合并的相似事件', 'No similar event to merge into'],
   'dialog.units': ['召集的部门', 'Departments to call in'],
+  'dialog.others': ['召集的共建单位', 'Co-handling units to convene'],
+  'dialog.pickUnits': ['请至少选择一个单位', 'Pick at least one unit'],
   'dialog.part': ['承担任务', 'Their part'],
   'dialog.reply': ['办理结果', 'What was done'],
   'dialog.required': ['请填写此项', 'This is required'],
