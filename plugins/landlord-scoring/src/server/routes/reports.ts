@@ -6,6 +6,7 @@ import { Type } from 'typebox';
 import { PERMISSIONS } from '../../common/index.ts';
 import { tenantToday } from '../score.ts';
 import { checkDate, IsoDate, Kind, Month, SUBJECT_JOINS, SUBJECT_NAME, scopedPage } from './shared.ts';
+import { RateView } from './views.ts';
 
 const Flag = Type.Union([Type.Literal('yellow'), Type.Literal('red')]);
 const Level = Type.Union([Type.Literal('street'), Type.Literal('community'), Type.Literal('grid')]);
@@ -139,6 +140,7 @@ export function reportRoutes(app: FastifyInstance, deps: PluginDeps) {
           { level: Level, on: Type.Optional(IsoDate) },
           { additionalProperties: false },
         ),
+        response: { 200: Type.Array(RateView), ...errorResponses },
       },
     },
     async (req) => {

@@ -6,6 +6,7 @@ import { PERMISSIONS, type SubjectKind } from '../../common/index.ts';
 import { type CategoryInput, versionOn, versionTree, writeVersion } from '../catalogue.ts';
 import { tenantToday } from '../score.ts';
 import { checkDate, IsoDate, Kind, Line } from './shared.ts';
+import { CatalogueView, VersionView } from './views.ts';
 
 const KindParams = Type.Object({ kind: Kind }, { additionalProperties: false });
 const Code = Type.String({ pattern: '^[a-z][a-z0-9-]{0,39}$' });
@@ -52,6 +53,7 @@ export function ruleRoutes(app: FastifyInstance) {
       schema: {
         params: KindParams,
         querystring: Type.Object({ on: Type.Optional(IsoDate) }, { additionalProperties: false }),
+        response: { 200: CatalogueView, ...errorResponses },
       },
     },
     async (req) => {
@@ -69,7 +71,7 @@ export function ruleRoutes(app: FastifyInstance) {
     '/rules/:kind/versions',
     {
       config: { access: { kind: 'permission', permission: PERMISSIONS.ruleRead } },
-      schema: { params: KindParams },
+      schema: { params: KindParams, response: { 200: Type.Array(VersionView), ...errorResponses } },
     },
     async (req) => {
       const { tx } = userContextOf(req);

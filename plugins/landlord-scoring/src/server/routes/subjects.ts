@@ -25,6 +25,7 @@ import {
   scopedPage,
   visibleSubject,
 } from './shared.ts';
+import { FileView } from './views.ts';
 
 const SubjectView = Type.Object({
   id: Type.String(),
@@ -234,6 +235,7 @@ export function subjectRoutes(app: FastifyInstance, deps: PluginDeps) {
           { year: Type.Optional(Type.Integer({ minimum: 2000, maximum: 2100 })) },
           { additionalProperties: false },
         ),
+        response: { 200: FileView, ...errorResponses },
       },
     },
     async (req) => {
