@@ -6,6 +6,7 @@
  *   pnpm bench jobs      job throughput (tenant wrapper vs bare BullMQ) and schedule latency, on Redis and PostgreSQL
  *   pnpm bench admin     the admin app in headless Chromium: initial JS (login, dashboard), chunks, dashboard time to interactive
  *   pnpm bench registry  resident xlsx import (rows/s, peak memory; BENCH_IMPORT_ROWS, 100,000) and exact ID lookup
+ *   pnpm bench events    1 M events: my tasks and a street's three rates (API vs bare SQL), deadline lateness on Redis (tests/bench/events.ts)
  *
  * Environment: BENCH_DURATION (s, default 15), BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (50),
  * BENCH_USERS (1,000,000), BENCH_DATABASE_URL (server for the throw-away database; default the local
@@ -18,6 +19,8 @@ import { join } from 'node:path';
 import type { AdminReport } from './admin.ts';
 import { formatAdmin } from './admin.ts';
 import { type CoreReport, planShape } from './core-api.ts';
+import type { EventsReport } from './events.ts';
+import { formatEvents } from './events-report.ts';
 import type { JobsReport } from './jobs.ts';
 import { formatJobs } from './jobs-report.ts';
 import { type benchRegistry, formatRegistry } from './registry-import.ts';
@@ -55,6 +58,12 @@ const BENCHES: Record<string, Bench> = {
       'resident xlsx import (100 k rows: rows/s, peak memory) + exact ID lookup (tests/bench/registry-lookup.ts)',
     run: async (log) => (await import('./registry-import.ts')).benchRegistry(log),
     format: (r) => formatRegistry(r as RegistryReport),
+  },
+  events: {
+    describe:
+      'events: 1 M events — my tasks and a street’s three rates (API vs bare SQL), deadline lateness on Redis and worker RSS',
+    run: async (log) => (await import('./events.ts')).benchEvents(log),
+    format: (r) => formatEvents(r as EventsReport),
   },
 };
 
