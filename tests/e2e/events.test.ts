@@ -345,6 +345,49 @@ describe('events pages in a browser', { timeout: 180_000 }, () => {
     expect(whistles[1]!.reportedAt).not.toBeNull();
   });
 
+  it('a later report of the same thing is merged into the earlier one from its detail page', async () => {
+    const worker = await apiAs('gridworker');
+    const cats = await categories(worker);
+    const { body: buildings } = await worker.get<Array<{ id: string }>>(
+      `/org-units?q=${encodeURIComponent('1幢')}&_end=50`,
+    );
+    const report = async (title: string) => {
+      const r = await worker.post<{ event: Ev }>('/m/events/events', {
+        title,
+        categoryId: cats.byCode('environment.garbage').id,
+        channel: 'resident',
+        urgency: 'green',
+        orgUnitId: buildings[0]!.id,
+      });
+      expect(r.status).toBe(201);
+      return r.body.event.id;
+    };
+    const first = await report('1幢门口垃圾未清运');
+    const later = await report('1幢垃圾堆了三天');
+    const { context, page } = await loginAs(
+      browser,
+      server.url,
+      { tenant: 'yiwu', username: 'gridworker' },
+      PHONE,
+    );
+    await page.goto(`/m/events/events/${later}`);
+    await act(page, 'merge', async () => {
+      await page.click('#event-merge-into');
+      await page
+        .locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '1幢门口垃圾未清运' })
+        .click();
+    });
+    await status(page).and(page.locator('[data-status=merged]')).waitFor();
+    await page.getByRole('link', { name: '查看合并后的事件' }).click();
+    await page.waitForURL(new RegExp(`/m/events/events/${first}$`));
+    await page.locator('[data-testid=timeline-entry][data-action=absorb]').waitFor();
+    await context.close();
+    expect((await worker.get<Ev & { mergedInto: string }>(`/m/events/events/${later}`)).body).toMatchObject({
+      status: 'merged',
+      mergedInto: first,
+    });
+  });
+
   it('the three-rates page draws its chart with the figures GET /metrics gives', async () => {
     const street = await apiAs('street');
     const { context, page } = await loginAs(browser, server.url, { tenant: 'yiwu', username: 'street' });
