@@ -1,7 +1,13 @@
-import { createJobClient, type JobClient, type RunningWorker, startWorker } from '@civicgrid/jobs';
+import {
+  createJobClient,
+  type JobClient,
+  previousPeriod,
+  type RunningWorker,
+  startWorker,
+} from '@civicgrid/jobs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type TestApp } from '../support/app.ts';
-import { runReaches, type TestBackend, testBackend } from '../support/jobs.ts';
+import { rawQueue, runReaches, type TestBackend, testBackend } from '../support/jobs.ts';
 import {
   type LandlordCity,
   landlordCity,
@@ -276,6 +282,41 @@ describe('the monthly assessment', () => {
     expect(f).toMatchObject({ score: 12, records: [] });
     expect(f.history).toEqual([{ year: Y2, deductions: 12, bonuses: 0, score: 0 }]);
     expect(f.assessments.map((a: { period: string }) => a.period)).toEqual([P, `${Y2}-12`]);
+  });
+
+  it('is scheduled per tenant at 02:00 on the 1st in its zone; a firing assesses the month just ended', async () => {
+    const raw = rawQueue(backend, 'landlord-scoring');
+    try {
+      const mine = async () =>
+        (await raw.queue.getJobSchedulers()).find((x) => x.key === `landlord-scoring-assess-${c.tenantId}`);
+      // What apps/api does after a module switch or a change of the cron setting (onModuleSwitched).
+      await jobs.reconcileTenant(c.tenantId);
+      expect(await mine()).toMatchObject({ pattern: '0 2 1 * *', tz: 'Asia/Shanghai' });
+      // A tenant's own time (the setting), validated; the schedule follows once the change is saved.
+      const bad = await c.admin.put('/modules/landlord-scoring', {
+        enabled: true,
+        settings: { assessmentCron: 'monthly' },
+      });
+      expect(bad.json().details[0].field).toBe('settings.assessmentCron');
+      const own = await c.admin.put('/modules/landlord-scoring', {
+        enabled: true,
+        settings: { assessmentCron: '0 3 2 * *' },
+      });
+      expect(own.statusCode, own.body).toBe(200);
+      await jobs.reconcileTenant(c.tenantId);
+      expect(await mine()).toMatchObject({ pattern: '0 3 2 * *', tz: 'Asia/Shanghai' });
+      await c.admin.put('/modules/landlord-scoring', { enabled: true, settings: {} });
+      await jobs.reconcileTenant(c.tenantId);
+      expect(await mine()).toMatchObject({ pattern: '0 2 1 * *' });
+    } finally {
+      await raw.close();
+    }
+    // Queued without a period (as a firing is): the month before, in the tenant's zone.
+    const last = previousPeriod('month', new Date(), 'Asia/Shanghai');
+    await jobs.enqueue('landlord-scoring', 'assess', { tenantId: c.tenantId }, { jobId: 'firing' });
+    const r = await runReaches(t.db, c.tenantId, 'firing', 'completed', 'failed');
+    expect(r).toMatchObject({ state: 'completed', period: last });
+    expect((await monthRows(t, c.tenantId, last)).assessments).toHaveLength(10);
   });
 
   it('does not run for a tenant that switched the module off', async () => {

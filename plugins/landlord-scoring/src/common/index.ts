@@ -37,4 +37,6 @@ export interface ScoringSettings {
   referralAt: number;
   floorAtZero: boolean;
   redFlag: { months: number; minBonus: number };
+  /** the monthly assessment's cron (tenant time zone) */
+  assessmentCron: string;
 }

@@ -264,8 +264,8 @@ export async function assessMonth(ctx: JobContext) {
 export const assessmentJob: JobDefinition = {
   name: 'assess',
   title: { 'zh-CN': '房东、商铺月度考评', en: 'Monthly landlord and shop assessment' },
-  // 02:00 on the 1st in the tenant's time zone: the month that just ended.
-  schedule: { cron: '0 2 1 * *', period: 'month' },
+  // 02:00 on the 1st in the tenant's time zone, or the tenant's `assessmentCron`: the month before.
+  schedule: { cron: '0 2 1 * *', period: 'month', cronSetting: 'assessmentCron' },
   attempts: 3,
   backoffMs: 5_000,
   process: assessMonth,

@@ -16,6 +16,13 @@ export const settingsSchema: SettingsSchema = {
     referralAt: { type: 'integer', minimum: -100, maximum: 100, default: 0 },
     // true: a score never goes below zero; false: deductions past zero show as a negative score.
     floorAtZero: { type: 'boolean', default: true },
+    // When the monthly assessment runs, in the tenant's time zone (the schedule's cronSetting): 02:00
+    // on the 1st by default; it always assesses the month before the firing.
+    assessmentCron: {
+      type: 'string',
+      pattern: '^\\s*[0-9*,/-]+(\\s+[0-9*,/-]+){4}\\s*$',
+      default: '0 2 1 * *',
+    },
     // A red-flag (model) shop: no deduction in the last `months` months (the assessed one included)
     // and at least `minBonus` bonus points over the same months.
     redFlag: {
