@@ -2,7 +2,7 @@
 // any of its sources (the shell, admin-kit, the plugins' client halves), so a fresh clone's
 // `pnpm install && pnpm start` serves a working UI. A build takes ~10 s; an up-to-date one is skipped.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,16 +34,37 @@ const sources = [
     join(root, 'plugins', p, 'src/common'),
   ]),
 ];
-const current = Math.max(...sources.map(newest));
-const builtFrom = existsSync(built) && existsSync(stamp) ? Number(readFileSync(stamp, 'utf8')) : -1;
-if (current > builtFrom) {
-  process.stdout.write('building the admin app (apps/admin/dist is missing or stale)…\n');
-  const r = spawnSync('pnpm', ['--filter', '@civicgrid/admin', 'build'], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) {
-    process.stderr.write(
-      'the admin app did not build; the API would serve no UI. Fix the build and run pnpm start again.\n',
-    );
-    process.exit(r.status ?? 1);
+// Two callers at once (the browser test files run side by side, or a test beside `pnpm start`) would
+// build into the same dist and trip over each other's files: one builds, the others wait for it and
+// then find the build current. The lock is a directory (mkdir is atomic); a lock older than the
+// longest build is a crashed builder's and is taken over.
+const lock = join(admin, '.build-lock');
+const STALE_LOCK_MS = 5 * 60_000;
+const sleep = new Int32Array(new SharedArrayBuffer(4));
+for (;;) {
+  try {
+    mkdirSync(lock);
+    break;
+  } catch (e) {
+    if (e.code !== 'EEXIST') throw e;
+    const age = Date.now() - (existsSync(lock) ? statSync(lock).mtimeMs : Date.now());
+    if (age > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true });
+    else Atomics.wait(sleep, 0, 0, 250);
   }
-  writeFileSync(stamp, String(current));
+}
+try {
+  const current = Math.max(...sources.map(newest));
+  const builtFrom = existsSync(built) && existsSync(stamp) ? Number(readFileSync(stamp, 'utf8')) : -1;
+  if (current > builtFrom) {
+    process.stdout.write('building the admin app (apps/admin/dist is missing or stale)…\n');
+    const r = spawnSync('pnpm', ['--filter', '@civicgrid/admin', 'build'], { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) {
+      process.stderr.write(
+        'the admin app did not build; the API would serve no UI. Fix the build and run pnpm start again.\n',
+      );
+      process.exitCode = r.status ?? 1;
+    } else writeFileSync(stamp, String(current));
+  }
+} finally {
+  rmSync(lock, { recursive: true, force: true });
 }
