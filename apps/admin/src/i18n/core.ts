@@ -15,7 +15,7 @@ export const core: Pairs = {
   'menu.residents': ['居民', 'Residents'],
   'menu.houses': ['房屋', 'Houses'],
   'menu.shops': ['商铺', 'Shops'],
-  'menu.residents-import': ['居民导入', 'Import residents'],
+  'menu.residents-import': ['数据导入', 'Import'],
   'menu.system': ['系统管理', 'System'],
   'menu.modules': ['功能模块', 'Modules'],
   'menu.job-runs': ['任务中心', 'Job centre'],

@@ -1,5 +1,6 @@
 import { ApiError } from '@civicgrid/admin-kit';
 import type { FormInstance } from 'antd';
+import { errorText as generalErrorText } from '../../components/errors.ts';
 
 type T = (key: string, options?: unknown, defaultMessage?: string) => string;
 
@@ -40,27 +41,22 @@ export function reasonText(t: T, err: ApiError, field: string, reason: string): 
   return t('registry.err.invalid');
 }
 
-/** A translated sentence for an error that names no field of the form (or is not an API error). */
+/**
+ * A translated sentence for an error that names no field of the form (or is not an API error): the
+ * registry's own wording for a code (`registry.err.<code>`: "not found, or outside your area" …), then
+ * the refused fields with their reasons, then the admin's general wording (components/errors.ts).
+ */
 export function errorText(t: T, err: unknown): string {
-  if (!(err instanceof ApiError)) return t('registry.err.network');
+  if (!(err instanceof ApiError)) return generalErrorText(t, err);
   const conflict = CONFLICTS[err.code];
   if (conflict) return t(conflict);
-  const known: Record<number, string> = {
-    403: 'registry.err.forbidden',
-    404: 'registry.err.notFound',
-    413: 'registry.err.tooLarge',
-    415: 'registry.err.notXlsx',
-    503: 'registry.err.unavailable',
-  };
-  if (err.code === 'jobs_unavailable') return t('registry.err.unavailable');
-  if (err.code === 'import_not_finished') return t('registry.err.importNotFinished');
-  if (known[err.statusCode]) return t(known[err.statusCode]!);
-  if (err.statusCode >= 500) return t('registry.err.server');
-  if (err.details.length)
+  const own = t(`registry.err.${err.code}`, undefined, '');
+  if (own) return own;
+  if (err.details.length && err.statusCode < 500)
     return err.details
       .map((d) => `${t(`registry.field.${d.field}`, d.field)}: ${reasonText(t, err, d.field, d.reason)}`)
       .join('; ');
-  return t('registry.err.invalid');
+  return generalErrorText(t, err);
 }
 
 /**

@@ -38,7 +38,7 @@ export const STATE_COLOR = {
 function failureText(t: (k: string) => string, error: string | null): string | undefined {
   if (!error) return undefined;
   const e = error.replace(/^file: /, '');
-  if (e.startsWith('not a readable xlsx')) return t('registry.err.notXlsx');
+  if (e.startsWith('not a readable xlsx')) return t('registry.err.unsupported_media_type');
   if (e.startsWith('the job system did not take')) return t('import.notQueued');
   if (/[\u4e00-\u9fff]/.test(e)) return e;
   return t('import.stopped');
