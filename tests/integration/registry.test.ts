@@ -266,6 +266,10 @@ describe('scope and focus groups', () => {
       ).statusCode,
     ).toBe(201);
     expect(await due()).toEqual([]);
+    // The resident's own visit list: hers to read; a resident outside her grid is not found.
+    const listed = (await worker.get(`/residents/${mine}/visits`)).json() as Array<{ note: string | null }>;
+    expect(listed.map((v) => v.note)).toContain('老人身体良好');
+    expect((await worker.get(`/residents/${theirs}/visits`)).statusCode).toBe(404);
     const future = await worker.post(`/residents/${mine}/visits`, { visitedAt: '2099-01-01T00:00:00Z' });
     expect(future.json().details[0].field).toBe('visitedAt');
     expect(
