@@ -114,6 +114,12 @@ describe('a module switched on for one tenant', () => {
       (m) => m.id === 'bulletin',
     );
     expect(current?.settings).toEqual({ titleMaxLength: 100, signature: '' });
+    // The catalogue names the module's jobs and the schedule of the scheduled ones.
+    expect(
+      (current as unknown as { jobs: Array<{ name: string; cron: string | null }> }).jobs,
+    ).toContainEqual(
+      expect.objectContaining({ name: 'tally', cron: expect.stringMatching(/^\S+ \S+ \S+ \S+ \S+$/) }),
+    );
 
     const ok = await c.adminA.put('/modules/bulletin', { enabled: true, settings: { titleMaxLength: 10 } });
     expect(ok.statusCode).toBe(200);

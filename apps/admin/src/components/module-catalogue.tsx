@@ -31,13 +31,13 @@ export interface Module {
   settings: Record<string, unknown>;
   settingsSchema: JsonSchema | null;
   permissions?: Array<{ key: string; title: Text }>;
-  jobs?: Array<{ name: string; title: Text }>;
+  jobs?: Array<{ name: string; title: Text; cron: string | null }>;
   enabledAt: string | null;
 }
 
 /**
- * The installed modules of one tenant as cards: state, version, dependencies, the permissions (and
- * jobs, when the API lists them) each brings; a switch and a settings form generated from the module's
+ * The installed modules of one tenant as cards: state, version, dependencies, the permissions and
+ * jobs (a scheduled one's cron on hover) each brings; a switch and a settings form generated from the module's
  * schema. `base` is the list's path — `/modules` (the tenant's own admin) or
  * `/platform/tenants/<id>/modules` (an operator on a tenant's behalf); a module is switched with
  * `PUT <base>/<id>`. Refusals (a dependency off, a setting out of range) are shown translated.
@@ -166,7 +166,7 @@ export function ModuleCatalogue({
                   <Descriptions.Item label={t('modules.jobs')}>
                     <Space size={[4, 4]} wrap>
                       {m.jobs!.map((j) => (
-                        <Tag key={j.name} title={j.name}>
+                        <Tag key={j.name} title={j.cron ? `${j.name} · ${j.cron}` : j.name}>
                           {j.title[locale]}
                         </Tag>
                       ))}

@@ -18,6 +18,10 @@ export const ModuleView = Type.Object({
   settings: Type.Record(Type.String(), Type.Unknown()),
   settingsSchema: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
   permissions: Type.Array(Type.Object({ key: Type.String(), title: Text })),
+  /** The module's jobs, with the cron of the scheduled ones (a tenant setting may replace it). */
+  jobs: Type.Array(
+    Type.Object({ name: Type.String(), title: Text, cron: Type.Union([Type.String(), Type.Null()]) }),
+  ),
   enabledAt: Type.Union([Type.String(), Type.Null()]),
 });
 export const ModuleParams = Type.Object(
@@ -49,6 +53,11 @@ export async function moduleViews(tx: Tx, rt: ModuleRuntime) {
       settings: maskSecrets(p.settings?.schema, await rt.settings.read(tx, p.id)),
       settingsSchema: p.settings?.schema ?? null,
       permissions: (p.permissions ?? []).map(({ key, title }) => ({ key, title })),
+      jobs: (p.jobs ?? []).map((j) => ({
+        name: j.name,
+        title: j.title ?? { 'zh-CN': j.name, en: j.name },
+        cron: j.schedule?.cron ?? null,
+      })),
       enabledAt: row?.enabledAt?.toISOString() ?? null,
     });
   }
