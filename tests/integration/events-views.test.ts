@@ -95,3 +95,50 @@ describe('duplicates of an event being typed in', () => {
     expect(outside.json().details[0].field).toBe('orgUnitId');
   });
 });
+
+describe('supervision cards', () => {
+  it('lists the cards on events the caller sees, with the unit held to account; open ones on request', async () => {
+    const ev = await report(w, w.c.worker, { title: '占道堆物' });
+    const other = await report(w, w.c.worker, { title: '已办结的' });
+    await w.t.db.withTenant(w.city.tenantId, async (tx) => {
+      for (const [id, card] of [
+        [ev.id, 'yellow'],
+        [other.id, 'red'],
+      ] as const) {
+        const [d] = await tx.query<{ id: string }>(
+          `select id from events_deadline where event_id = ? and stage = 'accept'`,
+          [id],
+        );
+        await tx.query(
+          `insert into events_supervision (tenant_id, event_id, deadline_id, stage, card, org_unit_id, issued_at)
+           values (?, ?, ?, 'accept', ?, ?, now())`,
+          [w.city.tenantId, id, d!.id, card, w.city.units.gridA1a],
+        );
+      }
+    });
+    await act(w.c.worker, other.id, 'return', { reason: '不属于本网格' });
+    type Card = {
+      eventId: string;
+      card: string;
+      unitName: string;
+      unitKind: string;
+      status: string;
+      title: string;
+    };
+    const list = async (c: typeof w.c.worker, q = '') => {
+      const res = await c.get(`/m/events/supervision?_sort=issuedAt&_order=desc${q}`);
+      expect(res.statusCode).toBe(200);
+      return (res.json() as Card[]).filter((x) => x.eventId === ev.id || x.eventId === other.id);
+    };
+    const all = await list(w.c.sec);
+    expect(all.map((c) => [c.title, c.card, c.unitKind]).sort()).toEqual([
+      ['占道堆物', 'yellow', 'grid'],
+      ['已办结的', 'red', 'grid'],
+    ]);
+    expect((await list(w.c.sec, '&open=true')).map((c) => c.title)).toEqual(['占道堆物']);
+    expect((await list(w.c.sec, '&card=red')).map((c) => c.status)).toEqual(['returned']);
+    // Another street's admin sees none of them; department staff (no read permission) are refused.
+    expect(await list(w.c.streetB)).toEqual([]);
+    expect((await w.c.dept.get('/m/events/supervision')).statusCode).toBe(403);
+  });
+});

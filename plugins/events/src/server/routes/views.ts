@@ -1,4 +1,5 @@
-import { errorResponses, IdParams, Uuid, userContextOf } from '@civicgrid/http';
+import { countCapped } from '@civicgrid/db';
+import { errorResponses, IdParams, listQuery, pageOf, sendList, Uuid, userContextOf } from '@civicgrid/http';
 import { badInput, forbidden, type PluginDeps } from '@civicgrid/kernel';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
@@ -8,6 +9,7 @@ import { duplicatesOf } from '../intake.ts';
 import { type Action, TRANSITIONS, visibleEvent } from '../machine.ts';
 import type { EventsSettings } from '../settings.ts';
 import { type EventRow, unitInfo } from '../store.ts';
+import { visibleWhere } from './events.ts';
 import { Duplicate } from './schemas.ts';
 
 const NStr = Type.Union([Type.String(), Type.Null()]);
@@ -184,6 +186,70 @@ export function viewRoutes(app: FastifyInstance, deps: PluginDeps) {
         ctx.access.where(PERMISSIONS.read, ctx.tx.tenantId, 'e.org_unit_id'),
       );
       return dups.map((d) => ({ ...d, createdAt: new Date(d.createdAt).toISOString() }));
+    },
+  );
+  /**
+   * The supervision cards (督办黄牌/红牌) on events the caller may see, newest first: each with the unit
+   * held to account (the handler then, or the late department) and the event as it stands now. `open`
+   * keeps those whose event is still being worked on (an escalated event is carded but no longer overdue).
+   */
+  app.get(
+    '/supervision',
+    {
+      config: { access: { kind: 'permission', permission: PERMISSIONS.read } },
+      schema: {
+        querystring: listQuery(['issuedAt'], {
+          card: Type.Optional(Type.Union([Type.Literal('yellow'), Type.Literal('red')])),
+          open: Type.Optional(Type.Boolean()),
+        }),
+        response: {
+          200: Type.Array(
+            Type.Object({
+              id: Type.String(),
+              eventId: Type.String(),
+              title: Type.String(),
+              urgency: Type.String(),
+              status: Type.String(),
+              level: Type.String(),
+              stage: Type.String(),
+              card: Type.String(),
+              orgUnitId: Type.String(),
+              unitName: Type.String(),
+              unitKind: Type.String(),
+              whistle: Type.Boolean(),
+              issuedAt: Type.String(),
+            }),
+          ),
+          ...errorResponses,
+        },
+      },
+    },
+    async (req, reply) => {
+      const ctx = userContextOf(req);
+      const q = req.query as { card?: string; open?: boolean };
+      const page = pageOf(req.query as never, 'issuedAt');
+      const vis = visibleWhere(ctx);
+      const parts = ['s.tenant_id = ?', vis.sql];
+      const params: unknown[] = [ctx.tx.tenantId, ...vis.params];
+      if (q.card) {
+        parts.push('s.card = ?');
+        params.push(q.card);
+      }
+      if (q.open) parts.push(`e.status in ('reported', 'accepted', 'escalated', 'handled')`);
+      const from = `events_supervision s join events_event e on e.tenant_id = s.tenant_id and e.id = s.event_id
+        join org_unit u on u.tenant_id = s.tenant_id and u.id = s.org_unit_id where ${parts.join(' and ')}`;
+      const rows = await ctx.tx.query<{ issuedAt: Date }>(
+        `select s.id, s.event_id as "eventId", e.title, e.urgency, e.status, e.level, s.stage, s.card,
+                s.org_unit_id as "orgUnitId", u.name as "unitName", u.kind as "unitKind",
+                s.whistle_id is not null as whistle, s.issued_at as "issuedAt"
+           from ${from} order by s.issued_at ${page.order}, s.id limit ? offset ?`,
+        [...params, page.end - page.start, page.start],
+      );
+      const counted = await countCapped(ctx.tx, from, params);
+      return sendList(reply, {
+        ...counted,
+        rows: rows.map((r) => ({ ...r, issuedAt: new Date(r.issuedAt).toISOString() })),
+      });
     },
   );
 }
