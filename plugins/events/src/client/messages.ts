@@ -193,8 +193,13 @@ const PAIRS: Record<string, [string, string]> = {
 
   'supervision.red': ['红牌督办', 'Red cards'],
   'supervision.yellow': ['黄牌督办', 'Yellow cards'],
-  'supervision.none': ['已超时未亮牌', 'Overdue, no card yet'],
+  'supervision.overdueNow': ['当前超时事项', 'Overdue now'],
   'supervision.none_': ['无', 'None'],
+  'supervision.issuedAt': ['亮牌于 {{at}}', 'issued {{at}}'],
+  'heldLevel.department': ['部门', 'Departments'],
+  'heldLevel.street': ['街道', 'Streets'],
+  'heldLevel.community': ['社区', 'Communities'],
+  'heldLevel.grid': ['网格', 'Grids'],
 
   'widget.open': ['办理中的事件', 'Open events'],
   'widget.overdue': ['超时事项', 'Overdue'],
