@@ -1,0 +1,255 @@
+import { apiRaw } from '@civicgrid/admin-kit';
+import { useTranslate } from '@refinedev/core';
+import { Alert, Card, DatePicker, List, Segmented, Space, Table, Tabs, Tag } from 'antd';
+import dayjs, { type Dayjs } from 'dayjs';
+import { useCallback, useEffect, useState } from 'react';
+import { Link } from 'react-router';
+import { BASE, FlagTag, ScoreTag, useErrorText, useIsPhone } from './kit.tsx';
+
+interface Assessment {
+  period: string;
+  subjectId: string;
+  name: string;
+  kind: string;
+  orgUnitId: string;
+  deductions: number;
+  bonuses: number;
+  score: number;
+  flag: string | null;
+  improvementClass: boolean;
+  referral: boolean;
+}
+interface Report {
+  period: string;
+  orgUnitId: string;
+  name: string;
+  level: string;
+  landlords: number;
+  yellowLandlords: number;
+  improvementClass: number;
+  referrals: number;
+  shops: number;
+  yellowShops: number;
+  redShops: number;
+  selfDeclarationRate: number | null;
+}
+type FlagFilter = 'all' | 'yellow' | 'red' | 'class';
+const PAGE = 50;
+const COUNTS = [
+  'landlords',
+  'yellowLandlords',
+  'improvementClass',
+  'referrals',
+  'shops',
+  'yellowShops',
+  'redShops',
+] as const;
+
+/** A month's assessment rows, filtered into the flag lists (yellow, red, improvement class). */
+function Assessments({ period }: { period: string }) {
+  const t = useTranslate();
+  const phone = useIsPhone();
+  const errorText = useErrorText();
+  const [flag, setFlag] = useState<FlagFilter>('all');
+  const [page, setPage] = useState(1);
+  const [rows, setRows] = useState<Assessment[] | null>(null);
+  const [total, setTotal] = useState(0);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(async () => {
+    try {
+      const res = await apiRaw(`${BASE}/assessments`, {
+        query: {
+          period,
+          flag: flag === 'yellow' || flag === 'red' ? flag : undefined,
+          improvementClass: flag === 'class' ? true : undefined,
+          _sort: 'score',
+          _order: 'asc',
+          _start: (page - 1) * PAGE,
+          _end: page * PAGE,
+        },
+      });
+      const list = (await res.json()) as Assessment[];
+      setRows(list);
+      setTotal(Number(res.headers.get('x-total-count') ?? list.length));
+      setError(null);
+    } catch (err) {
+      setError(errorText(err));
+      setRows([]);
+    }
+  }, [period, flag, page, errorText]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  return (
+    <>
+      <Segmented<FlagFilter>
+        style={{ marginBottom: 12 }}
+        value={flag}
+        onChange={(f) => {
+          setFlag(f);
+          setPage(1);
+        }}
+        options={[
+          { value: 'all', label: t('landlord-scoring.all') },
+          { value: 'yellow', label: t('landlord-scoring.flag.yellow') },
+          { value: 'red', label: t('landlord-scoring.flag.red') },
+          { value: 'class', label: t('landlord-scoring.field.improvementClass') },
+        ]}
+      />
+      {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 12 }} />}
+      {phone ? (
+        <List
+          loading={rows == null}
+          dataSource={rows ?? []}
+          locale={{ emptyText: t('landlord-scoring.none') }}
+          pagination={
+            total > PAGE && { current: page, pageSize: PAGE, total, onChange: setPage, simple: true }
+          }
+          renderItem={(a) => (
+            <Card size="small" style={{ marginBottom: 8 }} data-testid="ls-assessment">
+              <Space wrap size={4}>
+                <Link to={`${BASE}/subjects/${a.subjectId}`}>{a.name}</Link>
+                <ScoreTag score={a.score} />
+                <FlagTag flag={a.flag} />
+                {a.improvementClass && <Tag>{t('landlord-scoring.field.improvementClass')}</Tag>}
+              </Space>
+            </Card>
+          )}
+        />
+      ) : (
+        <Table<Assessment>
+          rowKey="subjectId"
+          size="small"
+          loading={rows == null}
+          dataSource={rows ?? []}
+          locale={{ emptyText: t('landlord-scoring.none') }}
+          pagination={{ current: page, pageSize: PAGE, total, showSizeChanger: false, onChange: setPage }}
+          onRow={() => ({ 'data-testid': 'ls-assessment' }) as never}
+          columns={[
+            {
+              title: t('landlord-scoring.field.name'),
+              dataIndex: 'name',
+              render: (v: string, a) => <Link to={`${BASE}/subjects/${a.subjectId}`}>{v}</Link>,
+            },
+            {
+              title: t('landlord-scoring.field.kind'),
+              dataIndex: 'kind',
+              render: (k: string) => t(`landlord-scoring.kind.${k}`),
+            },
+            { title: t('landlord-scoring.field.deductions'), dataIndex: 'deductions' },
+            { title: t('landlord-scoring.field.bonuses'), dataIndex: 'bonuses' },
+            {
+              title: t('landlord-scoring.field.score'),
+              dataIndex: 'score',
+              render: (v: number) => <ScoreTag score={v} />,
+            },
+            {
+              title: t('landlord-scoring.field.flag'),
+              dataIndex: 'flag',
+              render: (f: string | null) => <FlagTag flag={f} />,
+            },
+            {
+              title: t('landlord-scoring.field.improvementClass'),
+              dataIndex: 'improvementClass',
+              render: (v: boolean) => (v ? '✓' : ''),
+            },
+            {
+              title: t('landlord-scoring.field.referral'),
+              dataIndex: 'referral',
+              render: (v: boolean) => (v ? '✓' : ''),
+            },
+          ]}
+        />
+      )}
+    </>
+  );
+}
+
+/** The month's report: counts per unit (the city total, streets, communities, grids). */
+function Reports({ period }: { period: string }) {
+  const t = useTranslate();
+  const errorText = useErrorText();
+  const [rows, setRows] = useState<Report[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setRows(null);
+    void apiRaw(`${BASE}/reports`, { query: { period, _end: 1000 } })
+      .then(async (res) => {
+        setRows((await res.json()) as Report[]);
+        setError(null);
+      })
+      .catch((err) => {
+        setError(errorText(err));
+        setRows([]);
+      });
+  }, [period, errorText]);
+  return (
+    <>
+      {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 12 }} />}
+      <Table<Report>
+        rowKey={(r) => `${r.level}:${r.orgUnitId}`}
+        size="small"
+        scroll={{ x: true }}
+        loading={rows == null}
+        dataSource={rows ?? []}
+        pagination={false}
+        locale={{ emptyText: t('landlord-scoring.none') }}
+        onRow={() => ({ 'data-testid': 'ls-report' }) as never}
+        columns={[
+          { title: t('landlord-scoring.field.unit'), dataIndex: 'name', fixed: 'left' },
+          {
+            title: t('landlord-scoring.field.kind'),
+            dataIndex: 'level',
+            render: (l: string) => t(`landlord-scoring.results.level.${l}`),
+          },
+          ...COUNTS.map((k) => ({ title: t(`landlord-scoring.results.${k}`), dataIndex: k })),
+          {
+            title: t('landlord-scoring.results.rate'),
+            dataIndex: 'selfDeclarationRate',
+            render: (v: number | null) => (v == null ? '—' : `${Math.round(v * 1000) / 10}%`),
+          },
+        ]}
+      />
+    </>
+  );
+}
+
+/** Monthly results: the assessed month (last month by default), its flag lists and per-unit counts. */
+export default function ResultsPage() {
+  const t = useTranslate();
+  const phone = useIsPhone();
+  const [month, setMonth] = useState<Dayjs>(() => dayjs().subtract(1, 'month'));
+  const period = month.format('YYYY-MM');
+  return (
+    <Card
+      title={t('landlord-scoring.results.title')}
+      data-testid="ls-results"
+      styles={{ body: { padding: phone ? 8 : undefined } }}
+      extra={
+        <DatePicker
+          id="ls-period"
+          picker="month"
+          allowClear={false}
+          value={month}
+          onChange={(d) => d && setMonth(d)}
+          disabledDate={(d) => d.isAfter(dayjs(), 'month')}
+        />
+      }
+    >
+      <Tabs
+        items={[
+          {
+            key: 'assessments',
+            label: t('landlord-scoring.results.assessments'),
+            children: <Assessments period={period} />,
+          },
+          {
+            key: 'reports',
+            label: t('landlord-scoring.results.reports'),
+            children: <Reports period={period} />,
+          },
+        ]}
+      />
+    </Card>
+  );
+}

@@ -1,0 +1,168 @@
+import { apiRaw, may } from '@civicgrid/admin-kit';
+import { useTranslate } from '@refinedev/core';
+import { Alert, Button, Card, Input, List, Segmented, Space, Table, Typography } from 'antd';
+import { useCallback, useEffect, useState } from 'react';
+import { Link, useNavigate } from 'react-router';
+import { PERMISSIONS } from '../common/index.ts';
+import { BASE, ScoreTag, type Subject, UnitPicker, useErrorText, useIsPhone, useMe } from './kit.tsx';
+
+const PAGE = 20;
+type KindFilter = 'all' | 'landlord' | 'shop';
+
+/** The landlords and shops with a file in the user's scope, with this year's score; cards on a phone. */
+export default function SubjectsPage() {
+  const t = useTranslate();
+  const me = useMe();
+  const phone = useIsPhone();
+  const navigate = useNavigate();
+  const errorText = useErrorText();
+  const [kind, setKind] = useState<KindFilter>('all');
+  const [unit, setUnit] = useState<string | undefined>();
+  const [q, setQ] = useState('');
+  const [page, setPage] = useState(1);
+  const [rows, setRows] = useState<Subject[] | null>(null);
+  const [total, setTotal] = useState(0);
+  const [error, setError] = useState<string | null>(null);
+  const load = useCallback(async () => {
+    try {
+      const res = await apiRaw(`${BASE}/subjects`, {
+        query: {
+          kind: kind === 'all' ? undefined : kind,
+          orgUnitId: unit,
+          q: q.trim() || undefined,
+          _sort: 'name',
+          _order: 'asc',
+          _start: (page - 1) * PAGE,
+          _end: page * PAGE,
+        },
+      });
+      const list = (await res.json()) as Subject[];
+      setRows(list);
+      setTotal(Number(res.headers.get('x-total-count') ?? list.length));
+      setError(null);
+    } catch (err) {
+      setError(errorText(err));
+      setRows([]);
+    }
+  }, [kind, unit, q, page, errorText]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const open = (s: Subject) => navigate(`${BASE}/subjects/${s.id}`);
+
+  return (
+    <Card
+      title={t('landlord-scoring.subjects.title')}
+      data-testid="ls-subjects"
+      styles={{ body: { padding: phone ? 8 : undefined } }}
+      extra={
+        may(me, PERMISSIONS.recordCreate) && (
+          <Button type="primary" onClick={() => navigate(`${BASE}/record`)} data-testid="ls-record-new">
+            {t('landlord-scoring.file.record')}
+          </Button>
+        )
+      }
+    >
+      <Space wrap style={{ marginBottom: 12, width: '100%' }} direction={phone ? 'vertical' : 'horizontal'}>
+        <Segmented<KindFilter>
+          value={kind}
+          onChange={(k) => {
+            setKind(k);
+            setPage(1);
+          }}
+          options={[
+            { value: 'all', label: t('landlord-scoring.all') },
+            { value: 'landlord', label: t('landlord-scoring.kind.landlord') },
+            { value: 'shop', label: t('landlord-scoring.kind.shop') },
+          ]}
+        />
+        <UnitPicker
+          id="ls-unit"
+          value={unit}
+          onChange={(v) => {
+            setUnit(v);
+            setPage(1);
+          }}
+        />
+        <Input.Search
+          id="ls-search"
+          allowClear
+          placeholder={t('landlord-scoring.subjects.search')}
+          onSearch={(v) => {
+            setQ(v);
+            setPage(1);
+          }}
+        />
+      </Space>
+      {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 12 }} />}
+      {phone ? (
+        <List
+          loading={rows == null}
+          dataSource={rows ?? []}
+          locale={{ emptyText: t('landlord-scoring.subjects.empty') }}
+          pagination={
+            total > PAGE && {
+              current: page,
+              pageSize: PAGE,
+              total,
+              onChange: setPage,
+              simple: true,
+              align: 'center',
+            }
+          }
+          renderItem={(s) => (
+            <Card
+              size="small"
+              hoverable
+              style={{ marginBottom: 8 }}
+              data-testid="ls-subject-card"
+              data-id={s.id}
+              onClick={() => open(s)}
+            >
+              <Space style={{ justifyContent: 'space-between', width: '100%' }}>
+                <Typography.Text strong data-testid="ls-subject-name">
+                  {s.name}
+                </Typography.Text>
+                <ScoreTag score={s.score} />
+              </Space>
+              <Typography.Text type="secondary">
+                {t(`landlord-scoring.kind.${s.kind}`)} · {s.registeredOn}
+              </Typography.Text>
+            </Card>
+          )}
+        />
+      ) : (
+        <Table<Subject>
+          rowKey="id"
+          loading={rows == null}
+          dataSource={rows ?? []}
+          locale={{ emptyText: t('landlord-scoring.subjects.empty') }}
+          pagination={{ current: page, pageSize: PAGE, total, showSizeChanger: false, onChange: setPage }}
+          onRow={(s) => ({ 'data-testid': 'ls-subject-row', 'data-id': s.id }) as never}
+          columns={[
+            {
+              title: t('landlord-scoring.field.name'),
+              dataIndex: 'name',
+              render: (v: string, s) => (
+                <Link to={`${BASE}/subjects/${s.id}`} data-testid="ls-subject-name">
+                  {v}
+                </Link>
+              ),
+            },
+            {
+              title: t('landlord-scoring.field.kind'),
+              dataIndex: 'kind',
+              render: (k: string) => t(`landlord-scoring.kind.${k}`),
+            },
+            {
+              title: t('landlord-scoring.field.score'),
+              dataIndex: 'score',
+              render: (v: number) => <ScoreTag score={v} />,
+            },
+            { title: t('landlord-scoring.field.registeredOn'), dataIndex: 'registeredOn' },
+          ]}
+        />
+      )}
+    </Card>
+  );
+}
