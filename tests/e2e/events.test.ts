@@ -375,6 +375,30 @@ describe('events pages in a browser', { timeout: 180_000 }, () => {
     expect(whistles[1]!.reportedAt).not.toBeNull();
   });
 
+  it('a building leader, who reports but reads no events, reports from her phone and gets a fresh form', async () => {
+    const { context, page } = await loginAs(
+      browser,
+      server.url,
+      { tenant: 'yiwu', username: 'building' },
+      PHONE,
+    );
+    await page.goto('/m/events/new');
+    await page.waitForSelector('[data-testid=event-intake]');
+    await pickCategory(page, '环境卫生', '垃圾堆放');
+    await page.fill('#event-title', '单元门口垃圾桶满溢');
+    await pickUnit(page, 'event-orgUnitId', '1幢');
+    await page.click('[data-testid=event-submit]');
+    await page.locator('.ant-message', { hasText: '事件已上报' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/m/events/new');
+    await expect.poll(() => page.inputValue('#event-title')).toBe('');
+    await context.close();
+    const admin = await apiAs('admin');
+    const { body } = await admin.get<Array<{ title: string; channel: string }>>(
+      '/m/events/events?_sort=createdAt&_order=desc&_end=5',
+    );
+    expect(body.find((e) => e.title === '单元门口垃圾桶满溢')).toMatchObject({ channel: 'grid-worker' });
+  });
+
   it('a later report of the same thing is merged into the earlier one from its detail page', async () => {
     const worker = await apiAs('gridworker');
     const cats = await categories(worker);

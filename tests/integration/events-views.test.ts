@@ -93,6 +93,8 @@ describe('duplicates of an event being typed in', () => {
     const outside = await q(w.c.worker, w.city.units.gridB1a);
     expect(outside.statusCode).toBe(400);
     expect(outside.json().details[0].field).toBe('orgUnitId');
+    // The inspector reads but does not report: refused.
+    expect((await q(w.c.inspector, w.building)).statusCode).toBe(403);
   });
 });
 

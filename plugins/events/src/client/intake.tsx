@@ -1,4 +1,4 @@
-import { ApiError, api } from '@civicgrid/admin-kit';
+import { ApiError, api, may, session } from '@civicgrid/admin-kit';
 import { useTranslate } from '@refinedev/core';
 import {
   Alert,
@@ -18,7 +18,7 @@ import {
 } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { CHANNELS, URGENCIES } from '../common/index.ts';
+import { CHANNELS, PERMISSIONS, URGENCIES } from '../common/index.ts';
 import {
   type Duplicate,
   type EventItem,
@@ -147,7 +147,12 @@ export default function IntakePage() {
       };
       const res = await api<{ event: EventItem }>('/m/events/events', { method: 'POST', body });
       void message.success(t('events.intake.done'));
-      navigate(`/m/events/events/${res.event.id}`);
+      // A reporter who may not read events (a building leader) stays on a fresh form.
+      if (may(session.me, PERMISSIONS.read)) navigate(`/m/events/events/${res.event.id}`);
+      else {
+        form.resetFields();
+        setDups([]);
+      }
     } catch (err) {
       // The server's 400 names the field: shown on that field, in her language.
       if (err instanceof ApiError && err.details.length > 0) {

@@ -164,10 +164,13 @@ export function viewRoutes(app: FastifyInstance, deps: PluginDeps) {
         lng?: number;
       };
       const unit = await unitInfo(ctx.tx, q.orgUnitId);
-      if (!unit || !ctx.access.can(PERMISSIONS.read, unit.ancestors))
-        throw badInput('orgUnitId', 'no such org unit');
-      if (!ctx.access.can(PERMISSIONS.create, unit.ancestors))
+      if (!unit) throw badInput('orgUnitId', 'no such org unit');
+      // As intake answers: outside every scope of hers the unit is as unknown as one that does not exist.
+      if (!ctx.access.can(PERMISSIONS.create, unit.ancestors)) {
+        if (!ctx.access.can(PERMISSIONS.read, unit.ancestors))
+          throw badInput('orgUnitId', 'no such org unit');
         throw forbidden('you may report events only inside your own area');
+      }
       const s = await deps.settings<EventsSettings>(ctx.tx);
       // The event being typed in, as if reported now: the same rule intake answers with.
       const draft = {
