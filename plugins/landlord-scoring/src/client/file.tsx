@@ -209,7 +209,13 @@ export default function FilePage() {
           <Descriptions.Item label={t('landlord-scoring.field.registeredOn')}>
             {file.registeredOn}
           </Descriptions.Item>
-          <Descriptions.Item label={t('landlord-scoring.file.flags', { period: file.flags?.period ?? '' })}>
+          <Descriptions.Item
+            label={
+              file.flags
+                ? t('landlord-scoring.file.flags', { period: file.flags.period })
+                : t('landlord-scoring.field.flag')
+            }
+          >
             {file.flags ? (
               <Space size={4} wrap>
                 {file.flags.flag ? <FlagTag flag={file.flags.flag} /> : t('landlord-scoring.flag.none')}

@@ -1,0 +1,268 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildAdmin,
+  DEMO_PASSWORD,
+  launchBrowser,
+  loginAs,
+  menuTexts,
+  okModal,
+  requireChromium,
+  type Server,
+  screenshot,
+  startServer,
+} from './support.ts';
+
+/**
+ * The landlord-scoring module's pages in headless Chromium against the real API on a fresh database
+ * with the demo tenant: a grid worker on a phone records a deduction through the form and sees the
+ * file's score drop (as the API counts it), a capped bonus refused on its field; her appeal upheld by
+ * the community secretary voids the record; the module switched off hides its menu.
+ */
+let server: Server;
+let browser: Browser;
+let closeBrowser: () => Promise<void>;
+
+const PHONE = { width: 390, height: 844 };
+const BASE = '/m/landlord-scoring';
+
+interface Client {
+  get<T>(path: string): Promise<T>;
+  post<T>(path: string, body: unknown): Promise<{ status: number; body: T }>;
+  put(path: string, body: unknown): Promise<number>;
+}
+
+async function apiAs(username: string): Promise<Client> {
+  const login = await fetch(`${server.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ tenant: 'yiwu', username, password: DEMO_PASSWORD }),
+  });
+  expect(login.status).toBe(200);
+  const token = ((await login.json()) as { accessToken: string }).accessToken;
+  const call = (method: string, path: string, body?: unknown) =>
+    fetch(`${server.url}/api/v1${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  return {
+    async get<T>(path: string) {
+      const res = await call('GET', path);
+      expect(res.status, path).toBe(200);
+      return (await res.json()) as T;
+    },
+    async post<T>(path: string, body: unknown) {
+      const res = await call('POST', path, body);
+      return { status: res.status, body: (await res.json()) as T };
+    },
+    async put(path: string, body: unknown) {
+      return (await call('PUT', path, body)).status;
+    },
+  };
+}
+
+interface Item {
+  code: string;
+  titleZh: string;
+  effect: string;
+  points: number;
+  monthlyCap: number | null;
+}
+interface FileView {
+  score: number;
+  records: Array<{ id: string; itemCode: string; voided: boolean; voidReason: string | null }>;
+}
+
+let worker: Client;
+/** Two landlords in the grid worker's grid: one for the deduction and appeal, one for the capped bonus. */
+let landlord = '';
+let second = '';
+let deduction: Item;
+let bonus: Item;
+
+beforeAll(async () => {
+  requireChromium();
+  buildAdmin();
+  server = await startServer();
+  ({ browser, close: closeBrowser } = await launchBrowser());
+  worker = await apiAs('gridworker');
+  const me = await worker.get<{ grants: Array<{ orgUnitId: string }> }>('/me');
+  const grid = me.grants[0]!.orgUnitId;
+  const houses = await worker.get<Array<{ id: string }>>(`/houses?under=${grid}&use=rented&_end=10`);
+  const people = await worker.get<Array<{ id: string }>>(`/residents?under=${grid}&_end=10`);
+  expect(houses.length).toBeGreaterThan(1);
+  expect(people.length).toBeGreaterThan(1);
+  const subject = async (i: number) => {
+    const r = await worker.post<{ id: string }>(`${BASE}/subjects`, {
+      kind: 'landlord',
+      personId: people[i]!.id,
+      houseIds: [houses[i]!.id],
+    });
+    expect(r.status).toBe(201);
+    return r.body.id;
+  };
+  landlord = await subject(0);
+  second = await subject(1);
+  const rules = await worker.get<{ categories: Array<{ items: Item[] }> }>(`${BASE}/rules/landlord`);
+  const items = rules.categories.flatMap((c) => c.items);
+  deduction = items.find((i) => i.effect === 'deduction' && i.points >= 2)!;
+  bonus = items.find((i) => i.effect === 'bonus' && i.monthlyCap != null)!;
+  expect(deduction && bonus).toBeTruthy();
+}, 240_000);
+
+afterAll(async () => {
+  await closeBrowser?.();
+  await server?.stop();
+});
+
+const fileScore = async (page: Page) =>
+  Number(await page.locator('[data-testid=ls-file-score]').getAttribute('data-score'));
+
+/** Picks a rule item in the record form by its localized title. */
+async function pickItem(page: Page, title: string) {
+  await page.click('#ls-itemCode');
+  await page.fill('#ls-itemCode', title);
+  await page
+    .locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: title })
+    .first()
+    .click();
+}
+
+describe('landlord scoring in the admin', () => {
+  it('a grid worker on a phone records a deduction and sees the score drop on the file', async () => {
+    const { context, page } = await loginAs(
+      browser,
+      server.url,
+      { tenant: 'yiwu', username: 'gridworker' },
+      PHONE,
+    );
+    await page.goto(`${BASE}/subjects`);
+    // A phone shows the list as cards.
+    const card = page.locator(`[data-testid=ls-subject-card][data-id="${landlord}"]`);
+    await card.waitFor();
+    expect(await page.locator('.ant-table').count()).toBe(0);
+    await card.click();
+    await page.waitForSelector('[data-testid=ls-file]');
+    expect(await fileScore(page)).toBe(12);
+    await page.waitForSelector('[data-testid=ls-score-chart] canvas');
+
+    await page.click('[data-testid=ls-file-record]');
+    await page.waitForSelector('[data-testid=ls-record-form]');
+    await expect.poll(() => page.locator('#ls-itemCode').isEnabled()).toBe(true);
+    await pickItem(page, deduction.titleZh);
+    await page.fill('#ls-witness', '王师傅');
+    await page.fill('#ls-note', '楼道堆放杂物，已当面告知');
+    await screenshot(page, 'landlord-01-record-form-phone');
+    await page.click('[data-testid=ls-record-submit]');
+
+    await page.waitForURL((u) => u.pathname === `${BASE}/subjects/${landlord}`);
+    await expect.poll(() => fileScore(page)).toBe(12 - deduction.points);
+    const api = await worker.get<FileView>(`${BASE}/subjects/${landlord}`);
+    expect(api.score).toBe(12 - deduction.points);
+    expect(await fileScore(page)).toBe(api.score);
+    await expect
+      .poll(() => page.locator('[data-testid=ls-record] [data-testid=ls-record-title]').first().textContent())
+      .toBe(deduction.titleZh);
+    // The timeline ends at the server's score.
+    const points = JSON.parse(
+      (await page.locator('[data-testid=ls-score-chart]').getAttribute('data-points'))!,
+    ) as Array<[string, number]>;
+    expect(points.at(-1)![1]).toBe(api.score);
+    await screenshot(page, 'landlord-02-file-phone');
+
+    // A bonus past its monthly cap: the server's 400 on itemCode is shown on the item field.
+    const today = new Date().toISOString().slice(0, 10);
+    for (let i = 0; i < bonus.monthlyCap!; i++) {
+      const r = await worker.post(`${BASE}/records`, {
+        subjectId: second,
+        itemCode: bonus.code,
+        occurredOn: today,
+      });
+      expect(r.status).toBe(201);
+    }
+    await page.goto(`${BASE}/record?subject=${second}`);
+    await page.waitForSelector('[data-testid=ls-record-form]');
+    await expect.poll(() => page.locator('#ls-itemCode').isEnabled()).toBe(true);
+    await page.click('[data-testid=ls-effect-bonus]');
+    await pickItem(page, bonus.titleZh);
+    await page.click('[data-testid=ls-record-submit]');
+    await page.locator('.ant-form-item-explain-error', { hasText: '本月加分已达上限' }).waitFor();
+    expect(page.url()).toContain(`${BASE}/record`);
+    await screenshot(page, 'landlord-03-cap-refused');
+    await context.close();
+  });
+
+  it('an appeal upheld by the community secretary voids the record: the score is back', async () => {
+    const { record } = await (async () => {
+      const f = await worker.get<FileView>(`${BASE}/subjects/${landlord}`);
+      return { record: f.records.find((r) => r.itemCode === deduction.code)! };
+    })();
+    // The grid worker files the appeal from the file, on her phone.
+    const w = await loginAs(browser, server.url, { tenant: 'yiwu', username: 'gridworker' }, PHONE);
+    await w.page.goto(`${BASE}/subjects/${landlord}`);
+    await w.page.locator(`[data-testid=ls-record][data-id="${record.id}"] [data-testid=ls-appeal]`).click();
+    await w.page.waitForSelector('[data-testid=ls-appeal-dialog]');
+    await w.page.fill('#ls-appeal-reason', '杂物系邻居所放，非房东责任');
+    await okModal(w.page);
+    await w.page
+      .locator(`[data-testid=ls-record][data-id="${record.id}"] [data-testid=ls-appeal-state]`, {
+        hasText: '申诉中',
+      })
+      .waitFor();
+    await w.context.close();
+
+    // The secretary upholds it from the queue.
+    const s = await loginAs(browser, server.url, { tenant: 'yiwu', username: 'secretary' });
+    await s.page.goto(`${BASE}/appeals`);
+    const item = s.page.locator('[data-testid=ls-appeal-item]', { hasText: '杂物系邻居所放' });
+    await item.waitFor();
+    await item.locator('[data-testid=ls-appeal-uphold]').click();
+    await s.page.waitForSelector('[data-testid=ls-decision-dialog]');
+    // No reason, no voiding: the form says so in her language.
+    await okModal(s.page);
+    await s.page.locator('.ant-form-item-explain-error', { hasText: '请填写作废理由' }).waitFor();
+    await s.page.fill('#ls-decision-note', '经核实非房东责任');
+    await okModal(s.page);
+    await expect.poll(() => item.count()).toBe(0);
+    await screenshot(s.page, 'landlord-04-appeals');
+
+    const api = await worker.get<FileView>(`${BASE}/subjects/${landlord}`);
+    expect(api.score).toBe(12);
+    expect(api.records.find((r) => r.id === record.id)).toMatchObject({
+      voided: true,
+      voidReason: '经核实非房东责任',
+    });
+    await s.page.goto(`${BASE}/subjects/${landlord}`);
+    const line = s.page.locator(`[data-testid=ls-record][data-id="${record.id}"]`);
+    await expect.poll(() => line.getAttribute('data-voided')).toBe('true');
+    expect(await line.locator('del').count()).toBeGreaterThan(0);
+    expect(await line.locator('[data-testid=ls-void-reason]').textContent()).toContain('经核实非房东责任');
+    expect(await fileScore(s.page)).toBe(12);
+    await screenshot(s.page, 'landlord-05-voided');
+    await s.context.close();
+  });
+
+  it('monthly results show the month chosen; switched off, the module leaves the menu', async () => {
+    const admin = await apiAs('admin');
+    const { context, page } = await loginAs(browser, server.url, { tenant: 'yiwu', username: 'admin' });
+    await page.goto(`${BASE}/results`);
+    await page.waitForSelector('[data-testid=ls-results] .ant-tabs');
+    expect(await menuTexts(page)).toContain('十二分制');
+
+    await page.goto('/modules');
+    const toggle = page.locator('[data-testid=module-switch-landlord-scoring]');
+    await toggle.click();
+    await expect.poll(() => toggle.getAttribute('aria-checked')).toBe('false');
+    await expect.poll(() => menuTexts(page)).not.toContain('十二分制');
+    await page.goto(`${BASE}/subjects`);
+    await page.locator('.ant-result-404').waitFor();
+    expect(await page.locator('[data-testid=ls-subjects]').count()).toBe(0);
+    await screenshot(page, 'landlord-06-module-off');
+    expect(await admin.put('/modules/landlord-scoring', { enabled: true })).toBe(200);
+    await context.close();
+  });
+});
