@@ -145,6 +145,10 @@ describe('landlord scoring in the admin', () => {
     const card = page.locator(`[data-testid=ls-subject-card][data-id="${landlord}"]`);
     await card.waitFor();
     expect(await page.locator('.ant-table').count()).toBe(0);
+    // Filtered by the latest assessment's flag: nobody has been assessed yet, so no yellow flags.
+    await page.click('[data-testid=ls-flag-yellow]');
+    await expect.poll(() => card.count()).toBe(0);
+    await page.locator('[data-testid=ls-subjects] .ant-segmented-item', { hasText: '全部旗帜' }).click();
     await card.click();
     await page.waitForSelector('[data-testid=ls-file]');
     expect(await fileScore(page)).toBe(12);

@@ -217,6 +217,10 @@ describe('the monthly assessment', () => {
   it('serves the flag lists, the report with its rate, and the live declaration rate, in scope', async () => {
     const yellow = (await c.admin.get(`${M}/assessments?period=${P}&flag=yellow`)).json();
     expect(yellow.map((r: { subjectId: string }) => r.subjectId).sort()).toEqual([s.L1, s.L3].sort());
+    // The subjects list carries the latest assessment's flag and filters by it.
+    const flagged = (await c.admin.get(`${M}/subjects?flag=yellow&_end=100`)).json();
+    expect(flagged.map((r: { id: string }) => r.id).sort()).toEqual([s.L1, s.L3].sort());
+    expect(flagged.every((r: { flag: string }) => r.flag === 'yellow')).toBe(true);
     // The grid leader of 绣湖第1网格 sees her grid's rows only.
     const leader = (await c.clients.leader.get(`${M}/assessments?period=${P}&_end=100`)).json();
     expect(leader).toHaveLength(4);

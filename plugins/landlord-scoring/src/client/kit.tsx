@@ -13,6 +13,8 @@ export interface Subject {
   orgUnitId: string;
   registeredOn: string;
   score: number;
+  /** the latest assessment's flag */
+  flag?: string | null;
 }
 
 export interface FileRecord {

@@ -12,6 +12,7 @@ const PAIRS: Record<string, [string, string]> = {
   'kind.shop': ['商铺', 'Shop'],
   'flag.yellow': ['黄旗', 'Yellow flag'],
   'flag.red': ['红旗', 'Red flag'],
+  'flag.any': ['全部旗帜', 'Any flag'],
   'flag.none': ['无', 'None'],
   'effect.deduction': ['扣分', 'Deductions'],
   'effect.bonus': ['加分', 'Bonuses'],

@@ -4,10 +4,20 @@ import { Alert, Button, Card, Input, List, Segmented, Space, Table, Typography }
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { PERMISSIONS } from '../common/index.ts';
-import { BASE, ScoreTag, type Subject, UnitPicker, useErrorText, useIsPhone, useMe } from './kit.tsx';
+import {
+  BASE,
+  FlagTag,
+  ScoreTag,
+  type Subject,
+  UnitPicker,
+  useErrorText,
+  useIsPhone,
+  useMe,
+} from './kit.tsx';
 
 const PAGE = 20;
 type KindFilter = 'all' | 'landlord' | 'shop';
+type FlagFilter = 'all' | 'yellow' | 'red';
 
 /** The landlords and shops with a file in the user's scope, with this year's score; cards on a phone. */
 export default function SubjectsPage() {
@@ -17,6 +27,7 @@ export default function SubjectsPage() {
   const navigate = useNavigate();
   const errorText = useErrorText();
   const [kind, setKind] = useState<KindFilter>('all');
+  const [flag, setFlag] = useState<FlagFilter>('all');
   const [unit, setUnit] = useState<string | undefined>();
   const [q, setQ] = useState('');
   const [page, setPage] = useState(1);
@@ -29,6 +40,7 @@ export default function SubjectsPage() {
         query: {
           kind: kind === 'all' ? undefined : kind,
           orgUnitId: unit,
+          flag: flag === 'all' ? undefined : flag,
           q: q.trim() || undefined,
           _sort: 'name',
           _order: 'asc',
@@ -44,7 +56,7 @@ export default function SubjectsPage() {
       setError(errorText(err));
       setRows([]);
     }
-  }, [kind, unit, q, page, errorText]);
+  }, [kind, flag, unit, q, page, errorText]);
   useEffect(() => {
     void load();
   }, [load]);
@@ -74,6 +86,21 @@ export default function SubjectsPage() {
             { value: 'all', label: t('landlord-scoring.all') },
             { value: 'landlord', label: t('landlord-scoring.kind.landlord') },
             { value: 'shop', label: t('landlord-scoring.kind.shop') },
+          ]}
+        />
+        <Segmented<FlagFilter>
+          value={flag}
+          onChange={(f) => {
+            setFlag(f);
+            setPage(1);
+          }}
+          options={[
+            { value: 'all', label: t('landlord-scoring.flag.any') },
+            {
+              value: 'yellow',
+              label: <span data-testid="ls-flag-yellow">{t('landlord-scoring.flag.yellow')}</span>,
+            },
+            { value: 'red', label: t('landlord-scoring.flag.red') },
           ]}
         />
         <UnitPicker
@@ -123,7 +150,10 @@ export default function SubjectsPage() {
                 <Typography.Text strong data-testid="ls-subject-name">
                   {s.name}
                 </Typography.Text>
-                <ScoreTag score={s.score} />
+                <Space size={4}>
+                  <FlagTag flag={s.flag} />
+                  <ScoreTag score={s.score} />
+                </Space>
               </Space>
               <Typography.Text type="secondary">
                 {t(`landlord-scoring.kind.${s.kind}`)} · {s.registeredOn}
@@ -158,6 +188,11 @@ export default function SubjectsPage() {
               title: t('landlord-scoring.field.score'),
               dataIndex: 'score',
               render: (v: number) => <ScoreTag score={v} />,
+            },
+            {
+              title: t('landlord-scoring.field.flag'),
+              dataIndex: 'flag',
+              render: (f: string | null) => <FlagTag flag={f} />,
             },
             { title: t('landlord-scoring.field.registeredOn'), dataIndex: 'registeredOn' },
           ]}

@@ -36,6 +36,8 @@ const SubjectView = Type.Object({
   orgUnitId: Type.String(),
   registeredOn: Type.String(),
   score: Type.Integer(),
+  /** the flag of the subject's latest assessment (null: none, or not assessed yet) */
+  flag: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String(),
 });
 const SubjectBody = Type.Object(
@@ -129,19 +131,21 @@ export function subjectRoutes(app: FastifyInstance, deps: PluginDeps) {
           kind: Type.Optional(Kind),
           orgUnitId: Type.Optional(Uuid),
           q: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+          flag: Type.Optional(Type.Union([Type.Literal('yellow'), Type.Literal('red')])),
         }),
         response: { 200: Type.Array(SubjectView), ...errorResponses },
       },
     },
     async (req, reply) => {
       const ctx = userContextOf(req);
-      const q = req.query as { kind?: SubjectKind; orgUnitId?: string; q?: string };
+      const q = req.query as { kind?: SubjectKind; orgUnitId?: string; q?: string; flag?: string };
       const page = pageOf(req.query as never, 'createdAt');
       const where = ['s.tenant_id = ?'];
       const params: unknown[] = [ctx.tx.tenantId];
       if (q.kind) where.push('s.kind = ?') && params.push(q.kind);
       if (q.orgUnitId) where.push('s.org_unit_id = ?') && params.push(q.orgUnitId);
       if (q.q) where.push(`${SUBJECT_NAME} like ?`) && params.push(`${q.q.replace(/[\\%_]/g, '\\$&')}%`);
+      if (q.flag) where.push('la.flag = ?') && params.push(q.flag);
       const sort = (page.sort as string) === 'name' ? SUBJECT_NAME : 's.created_at';
       const result = await scopedPage<{ id: string; createdAt: Date; registeredOn: string; score?: number }>(
         ctx,
@@ -149,8 +153,12 @@ export function subjectRoutes(app: FastifyInstance, deps: PluginDeps) {
         {
           columns: `s.id, s.kind, ${SUBJECT_NAME} as name, s.person_id as "personId", s.shop_id as "shopId",
             s.org_unit_id as "orgUnitId", to_char(s.registered_on, 'YYYY-MM-DD') as "registeredOn",
-            s.created_at as "createdAt"`,
-          from: `landlord_scoring_subject s ${SUBJECT_JOINS}`,
+            la.flag, s.created_at as "createdAt"`,
+          // The latest assessment's flag (its index on subject and period): the list's flag filter.
+          from: `landlord_scoring_subject s ${SUBJECT_JOINS}
+            left join lateral (select a.flag from landlord_scoring_assessment a
+                                where a.tenant_id = s.tenant_id and a.subject_id = s.id
+                                order by a.period desc limit 1) la on true`,
           unitColumn: 's.org_unit_id',
           where,
           params,
