@@ -499,6 +499,8 @@ describe('events pages in a browser', { timeout: 180_000 }, () => {
     await page.getByText('Whistles per department').waitFor();
     await page.goto('/m/events/tasks');
     await page.locator('[data-testid=events-inbox]', { hasText: 'My tasks' }).waitFor();
+    await page.locator('[data-testid=events-inbox] [data-testid=event-row]').first().waitFor();
+    await screenshot(page, 'events-06b-tasks-desktop-en');
     await page.click('[data-testid=locale-switch]');
     await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '中文' }).click();
     await context.close();
