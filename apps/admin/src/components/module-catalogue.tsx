@@ -1,4 +1,5 @@
 import { api } from '@civicgrid/admin-kit';
+import { useErrorText } from '@civicgrid/admin-ui';
 import { useGetLocale, useTranslate } from '@refinedev/core';
 import {
   App,
@@ -17,7 +18,6 @@ import {
   Typography,
 } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
-import { useErrorText } from './errors.ts';
 import { type JsonSchema, SchemaFields, showServerErrors } from './schema-form.tsx';
 
 type Text = { 'zh-CN': string; en: string };

@@ -1,7 +1,7 @@
 import { api } from '@civicgrid/admin-kit';
+import { useMe } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
 import { App, Button, Card, Descriptions, Form, Input, Space, Tag } from 'antd';
-import { useMe } from '../components/org.tsx';
 
 /** My account: who I am, my grants, and changing my own password. */
 export default function AccountPage() {

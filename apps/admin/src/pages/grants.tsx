@@ -1,10 +1,10 @@
 import { api, may } from '@civicgrid/admin-kit';
+import { useMe } from '@civicgrid/admin-ui';
 import { useTable } from '@refinedev/antd';
 import { useTranslate } from '@refinedev/core';
 import { App, Button, Popconfirm, Select, Space, Table } from 'antd';
 import { useEffect, useState } from 'react';
 import { Page, useDate } from '../components/list.tsx';
-import { useMe } from '../components/org.tsx';
 import { GrantModal, useRoles } from './users.tsx';
 
 interface Grant {

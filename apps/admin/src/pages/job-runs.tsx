@@ -1,11 +1,10 @@
 import { api, may } from '@civicgrid/admin-kit';
+import { useErrorText, useMe } from '@civicgrid/admin-ui';
 import { useTable } from '@refinedev/antd';
 import { useTranslate } from '@refinedev/core';
 import { App, Button, Progress, Select, Space, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
-import { useErrorText } from '../components/errors.ts';
 import { Page, useDate } from '../components/list.tsx';
-import { useMe } from '../components/org.tsx';
 
 interface JobRun {
   id: string;

@@ -1,8 +1,8 @@
 import { may, session } from '@civicgrid/admin-kit';
+import { useMe } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
 import { Typography } from 'antd';
 import { ModuleCatalogue } from '../components/module-catalogue.tsx';
-import { useMe } from '../components/org.tsx';
 
 /** The installed modules with this tenant's state: switch one on or off, edit its settings. */
 export default function ModulesPage() {

@@ -1,4 +1,5 @@
 import { api } from '@civicgrid/admin-kit';
+import type { OrgUnit } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
 import { Empty, Spin } from 'antd';
 import { MapChart } from 'echarts/charts';
@@ -6,7 +7,6 @@ import { TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
 import { useEffect, useRef, useState } from 'react';
-import type { OrgUnit } from '../components/org.tsx';
 
 // The grids' own GeoJSON is the map: no tiles, nothing fetched from the internet.
 echarts.use([MapChart, TooltipComponent, CanvasRenderer]);

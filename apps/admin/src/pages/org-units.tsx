@@ -1,10 +1,9 @@
 import { api, apiRaw, may } from '@civicgrid/admin-kit';
+import { childrenOf, type OrgUnit, scopeRoots, useErrorText, useMe } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
 import { App, Card, Col, Descriptions, Empty, Input, List, Row, Tree, Typography } from 'antd';
 import type { DataNode } from 'antd/es/tree';
 import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
-import { useErrorText } from '../components/errors.ts';
-import { childrenOf, type OrgUnit, scopeRoots, useMe } from '../components/org.tsx';
 
 // The map (ECharts) is its own chunk, loaded when a unit is selected.
 const GridMap = lazy(() => import('./org-map.tsx'));

@@ -1,4 +1,5 @@
 import { api, may } from '@civicgrid/admin-kit';
+import { useErrorText, useMe } from '@civicgrid/admin-ui';
 import { useGetLocale, useTranslate } from '@refinedev/core';
 import {
   App,
@@ -17,9 +18,7 @@ import {
   Tag,
 } from 'antd';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { useErrorText } from '../components/errors.ts';
 import { Page } from '../components/list.tsx';
-import { useMe } from '../components/org.tsx';
 import type { Role } from './users.tsx';
 
 interface Permission {

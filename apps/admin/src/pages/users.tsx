@@ -1,10 +1,10 @@
 import { api, may } from '@civicgrid/admin-kit';
+import { OrgUnitPicker, useMe } from '@civicgrid/admin-ui';
 import { useTable } from '@refinedev/antd';
 import { useTranslate } from '@refinedev/core';
 import { App, Button, Form, Input, Modal, Select, Space, Table, Tag } from 'antd';
 import { useEffect, useState } from 'react';
 import { Page, useDate } from '../components/list.tsx';
-import { OrgUnitPicker, useMe } from '../components/org.tsx';
 
 interface User {
   id: string;

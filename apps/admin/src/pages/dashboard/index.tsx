@@ -1,8 +1,8 @@
 import { api, may, visiblePlugins } from '@civicgrid/admin-kit';
+import { useMe } from '@civicgrid/admin-ui';
 import { useGetLocale, useTranslate } from '@refinedev/core';
 import { Card, Col, Row, Spin, Statistic } from 'antd';
 import { type ComponentType, lazy, Suspense, useEffect, useMemo, useState } from 'react';
-import { useMe } from '../../components/org.tsx';
 import { clientPlugins } from '../../plugins.ts';
 
 // The chart library is its own chunk, fetched after the counts are on screen.

@@ -1,9 +1,9 @@
 import { api } from '@civicgrid/admin-kit';
+import { useErrorText } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
 import { App, Button, Empty, Select, Space, Tag } from 'antd';
 import { useEffect, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
-import { useErrorText } from '../../components/errors.ts';
 import { Page } from '../../components/list.tsx';
 import { ModuleCatalogue } from '../../components/module-catalogue.tsx';
 import type { Tenant } from './tenants.tsx';

@@ -1,10 +1,10 @@
 import { api } from '@civicgrid/admin-kit';
+import { useErrorText } from '@civicgrid/admin-ui';
 import { useTable } from '@refinedev/antd';
 import { useTranslate } from '@refinedev/core';
 import { App, Button, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag } from 'antd';
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
-import { useErrorText } from '../../components/errors.ts';
 import { Page, useDate } from '../../components/list.tsx';
 
 export interface Tenant {

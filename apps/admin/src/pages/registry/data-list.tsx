@@ -1,7 +1,7 @@
+import { useIsPhone } from '@civicgrid/admin-ui';
 import type { BaseRecord } from '@refinedev/core';
 import { Card, List, Table, type TableColumnsType, type TableProps } from 'antd';
 import type { ReactNode } from 'react';
-import { useIsPhone } from './shared.tsx';
 
 /**
  * A registry list: a table on a wide screen; on a phone (width < 576 px) one card per record with

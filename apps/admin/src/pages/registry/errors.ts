@@ -1,6 +1,6 @@
 import { ApiError } from '@civicgrid/admin-kit';
+import { errorText as generalErrorText } from '@civicgrid/admin-ui';
 import type { FormInstance } from 'antd';
-import { errorText as generalErrorText } from '../../components/errors.ts';
 
 type T = (key: string, options?: unknown, defaultMessage?: string) => string;
 

@@ -1,9 +1,10 @@
+import { useIsPhone } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
 import { Alert, Button, Col, Form, type FormInstance, Row, Space, Spin } from 'antd';
 import { Children, type ReactNode, useState } from 'react';
 import { useNavigate } from 'react-router';
 import { showOnFields } from './errors.ts';
-import { RegistryPage, useIsPhone } from './shared.tsx';
+import { RegistryPage } from './shared.tsx';
 
 /** Values without empty strings and unset fields: the API's bodies are strict (no "" for a phone). */
 export const bodyOf = (values: Record<string, unknown>) =>

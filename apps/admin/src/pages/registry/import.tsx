@@ -1,12 +1,12 @@
 import { apiRaw, may } from '@civicgrid/admin-kit';
+import { useIsPhone, useMe } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
 import { Alert, Button, Segmented, Space, Typography, Upload } from 'antd';
 import { useCallback, useState } from 'react';
-import { useMe } from '../../components/org.tsx';
 import { errorText } from './errors.ts';
 import { ImportHistory } from './import-history.tsx';
 import { ImportRun, type ImportView } from './import-run.tsx';
-import { RegistryPage, saveBlob, useIsPhone } from './shared.tsx';
+import { RegistryPage, saveBlob } from './shared.tsx';
 
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const KINDS = [

@@ -1,9 +1,9 @@
 import { api } from '@civicgrid/admin-kit';
+import { type OrgUnit, OrgUnitPicker } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
 import { Form, Input, InputNumber, Select, Typography } from 'antd';
 import { useEffect, useState } from 'react';
 import { useParams } from 'react-router';
-import { type OrgUnit, OrgUnitPicker } from '../../components/org.tsx';
 import { bodyOf, FormPage } from './form-page.tsx';
 import { HousePicker, ResidentPicker } from './pickers.tsx';
 import { HOUSE_USES, type House, type Shop } from './places.tsx';

@@ -1,12 +1,12 @@
 import { may } from '@civicgrid/admin-kit';
+import { OrgUnitPicker, useIsPhone, useMe } from '@civicgrid/admin-ui';
 import { useTable } from '@refinedev/antd';
 import { useTranslate } from '@refinedev/core';
 import { Button, Input, Select, Tag } from 'antd';
 import type { ReactNode } from 'react';
 import { Link, useNavigate } from 'react-router';
-import { OrgUnitPicker, useMe } from '../../components/org.tsx';
 import { CardLines, DataList } from './data-list.tsx';
-import { ExportButton, RegistryPage, ResetFilters, useFilters, useIsPhone } from './shared.tsx';
+import { ExportButton, RegistryPage, ResetFilters, useFilters } from './shared.tsx';
 
 export const HOUSE_USES = ['own-occupied', 'rented', 'shop', 'vacant'] as const;
 

@@ -1,9 +1,9 @@
 import { api, may } from '@civicgrid/admin-kit';
+import { type OrgUnit, useMe } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
 import { Button, Col, Result, Row, Space, Spin } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
-import { type OrgUnit, useMe } from '../../components/org.tsx';
 import { errorText } from './errors.ts';
 import { HouseholdCard } from './resident-household.tsx';
 import { IdentityCard } from './resident-identity.tsx';

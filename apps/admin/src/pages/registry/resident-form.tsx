@@ -1,10 +1,10 @@
 import { api } from '@civicgrid/admin-kit';
+import { OrgUnitPicker } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
 import { DatePicker, Form, Input, Select } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useEffect, useState } from 'react';
 import { useParams } from 'react-router';
-import { OrgUnitPicker } from '../../components/org.tsx';
 import { bodyOf, FormPage } from './form-page.tsx';
 import { HousePicker } from './pickers.tsx';
 import { REGISTRATIONS, type Resident } from './residents.tsx';

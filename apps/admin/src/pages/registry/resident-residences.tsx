@@ -1,9 +1,9 @@
 import { api } from '@civicgrid/admin-kit';
+import { type OrgUnit, OrgUnitPicker } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
 import { App, Button, Card, DatePicker, Form, List, Modal, Space, Tag } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useState } from 'react';
-import { type OrgUnit, OrgUnitPicker } from '../../components/org.tsx';
 import { showOnFields } from './errors.ts';
 import { HousePicker } from './pickers.tsx';
 import type { House } from './places.tsx';

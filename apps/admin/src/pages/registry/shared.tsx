@@ -1,19 +1,10 @@
 import { api, apiRaw, type Me, may } from '@civicgrid/admin-kit';
+import { useIsPhone } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
 import { App, Button, Space } from 'antd';
-import { type ReactNode, useEffect, useState, useSyncExternalStore } from 'react';
+import { type ReactNode, useEffect, useState } from 'react';
 import { Page } from '../../components/list.tsx';
 import { errorText } from './errors.ts';
-
-/** antd's `sm` breakpoint: below it the registry shows cards and one column. */
-const PHONE = '(max-width: 575.98px)';
-const subscribe = (fn: () => void) => {
-  const m = window.matchMedia(PHONE);
-  m.addEventListener('change', fn);
-  return () => m.removeEventListener('change', fn);
-};
-/** True on a phone-sized screen (width < 576 px), following rotation and resizing. */
-export const useIsPhone = () => useSyncExternalStore(subscribe, () => window.matchMedia(PHONE).matches);
 
 /** Saves a blob under a name: the browser's own download. */
 export function saveBlob(blob: Blob, name: string) {

@@ -1,7 +1,7 @@
 import { api, session } from '@civicgrid/admin-kit';
 import { useTranslate } from '@refinedev/core';
 import { TreeSelect } from 'antd';
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useEffect, useState } from 'react';
 
 export interface OrgUnit {
   id: string;
@@ -18,8 +18,6 @@ export interface OrgUnit {
   createdAt: string;
   updatedAt: string;
 }
-
-export const useMe = () => useSyncExternalStore(session.subscribe, session.snapshot);
 
 export const childrenOf = (parentId: string) =>
   api<OrgUnit[]>('/org-units', { query: { parentId, _end: 500, _sort: 'name' } });
@@ -52,20 +50,35 @@ const node = (u: OrgUnit, parent: string | null): Node => ({
   isLeaf: u.childCount === 0,
 });
 
-/** An org unit chosen from the user's own tree, children loaded as she expands it. */
-export function OrgUnitPicker(props: { value?: string; onChange?: (v: string) => void; id?: string }) {
+/**
+ * An org unit chosen from the user's own tree, children loaded as she expands it; typing searches the
+ * server (names, in her scope), so a unit deep in the tree needs no expanding. One id, or ids with
+ * `multiple`; `onRoots` hands the caller the tops of her tree once they are loaded.
+ */
+export function OrgUnitPicker(props: {
+  value?: string | string[];
+  onChange?: (v: string) => void;
+  id?: string;
+  multiple?: boolean;
+  placeholder?: string;
+  onRoots?: (roots: OrgUnit[]) => void;
+}) {
   const t = useTranslate();
   const [nodes, setNodes] = useState<Node[]>([]);
-  // Typing searches the server (names, in the user's scope): a unit deep in the tree needs no expanding.
   const [hits, setHits] = useState<Node[] | null>(null);
+  const { onRoots } = props;
   useEffect(() => {
-    void scopeRoots().then((roots) => setNodes(roots.map((u) => node(u, null))));
-  }, []);
+    void scopeRoots().then((roots) => {
+      setNodes(roots.map((u) => node(u, null)));
+      onRoots?.(roots);
+    });
+  }, [onRoots]);
   return (
     <TreeSelect
       id={props.id}
       data-testid="org-unit-picker"
       treeDataSimpleMode
+      multiple={props.multiple}
       showSearch
       filterTreeNode={false}
       onSearch={async (q) =>
@@ -78,10 +91,15 @@ export function OrgUnitPicker(props: { value?: string; onChange?: (v: string) =>
             : null,
         )
       }
-      onSelect={() => setHits(null)}
-      value={props.value}
+      onSelect={(v: string) => {
+        // A unit found by name stays known by its name once the search is cleared.
+        const hit = hits?.find((h) => h.value === v);
+        if (hit) setNodes((prev) => (prev.some((n) => n.id === hit.id) ? prev : [...prev, hit]));
+        setHits(null);
+      }}
+      value={props.value as string | undefined}
       onChange={props.onChange}
-      placeholder={t('org.pick')}
+      placeholder={props.placeholder ?? t('org.pick')}
       treeData={hits ?? nodes}
       loadData={async ({ id }) => {
         const kids = await childrenOf(id as string);

@@ -5,8 +5,9 @@ import { useCallback } from 'react';
 type T = (key: string, options?: unknown, defaultMessage?: string) => string;
 
 /**
- * What a user reads when a request fails: the API's stable `code` translated (`errors.<code>`, with a
- * page's own wording first when it passes `context`, e.g. `roles.errors`), the fields of a refused input
+ * What a user reads when a request fails: the API's stable `code` translated (`errors.<code>`, from the
+ * shell's catalogue, with a page's or module's own wording first when it passes `context`, e.g.
+ * `roles.errors`, `events.errors`), the fields of a refused input
  * named, and never a stack or a raw English sentence when a translation exists. An unknown code falls
  * back to the server's message (a sentence written for people); a network failure says so.
  */
@@ -17,7 +18,7 @@ export function errorText(t: T, err: unknown, context?: string): string {
   const general = t(`errors.${err.code}`, undefined, '');
   if (err.code === 'validation_failed' && err.details.length > 0)
     return t('errors.validationFields', {
-      fields: [...new Set(err.details.map((d) => d.field.replace(/^body\./, '')))].join(', '),
+      fields: [...new Set(err.details.map((d) => d.field.replace(/^(body|querystring)\./, '')))].join(', '),
     });
   if (general) return general;
   return err.statusCode >= 500 ? t('errors.internal_error') : err.message;

@@ -1,0 +1,3 @@
+export { errorText, useErrorText } from './errors.ts';
+export { useIsPhone, useMe } from './hooks.ts';
+export { childrenOf, type OrgUnit, OrgUnitPicker, scopeRoots } from './org-unit-picker.tsx';
