@@ -1,4 +1,5 @@
 import { api } from '@civicgrid/admin-kit';
+import { useIsPhone } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
 import {
   Alert,
@@ -37,7 +38,6 @@ import {
   UnitPicker,
   UrgencyTag,
   useErrorText,
-  useIsPhone,
 } from './kit.tsx';
 
 interface TimelineEntry {

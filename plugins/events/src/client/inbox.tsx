@@ -1,10 +1,11 @@
 import { apiRaw, may } from '@civicgrid/admin-kit';
+import { useIsPhone, useMe } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
 import { Alert, Button, Card, List, Segmented, Space, Table, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { PERMISSIONS } from '../common/index.ts';
-import { Countdown, type EventItem, StatusTag, UrgencyTag, useErrorText, useIsPhone, useMe } from './kit.tsx';
+import { Countdown, type EventItem, StatusTag, UrgencyTag, useErrorText } from './kit.tsx';
 
 type Mode = 'mine' | 'all';
 const PAGE = 20;

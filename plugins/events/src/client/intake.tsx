@@ -1,4 +1,5 @@
 import { ApiError, api, may, session } from '@civicgrid/admin-kit';
+import { useIsPhone } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
 import {
   Alert,
@@ -19,15 +20,7 @@ import {
 import { useEffect, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { CHANNELS, PERMISSIONS, URGENCIES } from '../common/index.ts';
-import {
-  type Duplicate,
-  type EventItem,
-  fmt,
-  UnitPicker,
-  URGENCY_COLOR,
-  useErrorText,
-  useIsPhone,
-} from './kit.tsx';
+import { type Duplicate, type EventItem, fmt, UnitPicker, URGENCY_COLOR, useErrorText } from './kit.tsx';
 
 interface Category {
   id: string;

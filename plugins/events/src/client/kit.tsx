@@ -1,7 +1,7 @@
-import { ApiError, api, session } from '@civicgrid/admin-kit';
+import { OrgUnitPicker, useErrorText as useSharedErrorText } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
-import { Grid, Tag, TreeSelect } from 'antd';
-import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
+import { Tag } from 'antd';
+import { type ComponentProps, useCallback, useEffect, useState } from 'react';
 import type { Urgency } from '../common/index.ts';
 
 /** An event as the API answers it. */
@@ -52,38 +52,13 @@ export const URGENCY_COLOR: Record<string, string> = {
 
 export const OPEN_STATUSES = ['reported', 'accepted', 'escalated', 'handled'] as const;
 
-export const useMe = () => useSyncExternalStore(session.subscribe, session.snapshot);
-
-/** A phone-sized screen (< 576 px): lists become cards, forms and details one column. */
-export function useIsPhone() {
-  const screens = Grid.useBreakpoint();
-  return screens.sm === false;
-}
-
 /**
- * What a user reads when a request fails, as the shell words it (its `errors.<code>` messages): the
- * module's own wording first (`events.errors.<code>`), the refused fields named, the server's sentence
- * only for a code nobody translated, never a stack.
+ * What a user reads when a request fails: the module's own wording first (`events.errors.<code>`),
+ * then the shell's (admin-ui's errorText).
  */
 export function useErrorText() {
-  const t = useTranslate() as T;
-  return useCallback(
-    (err: unknown) => {
-      if (!(err instanceof ApiError)) return t('errors.network');
-      const own = t(`events.errors.${err.code}`, undefined, '');
-      if (own) return own;
-      if (err.code === 'validation_failed' && err.details.length > 0)
-        return t('errors.validationFields', {
-          fields: [...new Set(err.details.map((d) => d.field.replace(/^(body|querystring)\./, '')))].join(
-            ', ',
-          ),
-        });
-      const general = t(`errors.${err.code}`, undefined, '');
-      if (general) return general;
-      return err.statusCode >= 500 ? t('errors.internal_error') : err.message;
-    },
-    [t],
-  );
+  const text = useSharedErrorText();
+  return useCallback((err: unknown) => text(err, 'events.errors'), [text]);
 }
 
 export function UrgencyTag({ urgency }: { urgency: string }) {
@@ -146,100 +121,11 @@ export function Countdown({ due }: { due: string | null | undefined }) {
   );
 }
 
-interface OrgUnit {
-  id: string;
-  name: string;
-  childCount: number;
-  ancestorIds: string[];
-}
-interface Node {
-  id: string;
-  pId: string | null;
-  value: string;
-  title: string;
-  isLeaf: boolean;
-}
-const node = (u: OrgUnit, parent: string | null): Node => ({
-  id: u.id,
-  pId: parent,
-  value: u.id,
-  title: u.name,
-  isLeaf: u.childCount === 0,
-});
-
-/** The tops of the user's own tree: her granted units, minus those under another of them. */
-export async function scopeRoots(): Promise<OrgUnit[]> {
-  const me = await session.load();
-  const ids = [...new Set(me.grants.map((g) => g.orgUnitId))];
-  const units = (
-    await Promise.all(ids.map((id) => api<OrgUnit>(`/org-units/${id}`).catch(() => null)))
-  ).filter((u): u is OrgUnit => u != null);
-  return units.filter((u) => !units.some((o) => o.id !== u.id && u.ancestorIds.includes(o.id)));
-}
-
-/**
- * An org unit from the user's own tree (children loaded as she expands it, typing searches the
- * server): the shell's picker, kept here because a module imports no app code.
- */
-export function UnitPicker(props: {
-  value?: string | string[];
-  /** one id, or ids with `multiple` */
-  onChange?: (v: string) => void;
-  multiple?: boolean;
-  id?: string;
-  onRoots?: (roots: OrgUnit[]) => void;
-}) {
+/** An org unit from the user's own tree: the shell's picker with the module's wording. */
+export const UnitPicker = (props: ComponentProps<typeof OrgUnitPicker>) => {
   const t = useTranslate();
-  const [nodes, setNodes] = useState<Node[]>([]);
-  const [hits, setHits] = useState<Node[] | null>(null);
-  const { onRoots } = props;
-  useEffect(() => {
-    void scopeRoots().then((roots) => {
-      setNodes(roots.map((u) => node(u, null)));
-      onRoots?.(roots);
-    });
-  }, [onRoots]);
-  return (
-    <TreeSelect
-      id={props.id}
-      data-testid="org-unit-picker"
-      treeDataSimpleMode
-      multiple={props.multiple}
-      showSearch
-      filterTreeNode={false}
-      onSearch={async (q) =>
-        setHits(
-          q.trim()
-            ? (await api<OrgUnit[]>('/org-units', { query: { q: q.trim(), _end: 50 } })).map((u) => ({
-                ...node(u, null),
-                isLeaf: true,
-              }))
-            : null,
-        )
-      }
-      onSelect={(v: string) => {
-        // A unit found by name stays known by its name once the search is cleared.
-        const hit = hits?.find((h) => h.value === v);
-        if (hit) setNodes((prev) => (prev.some((n) => n.id === hit.id) ? prev : [...prev, hit]));
-        setHits(null);
-      }}
-      value={props.value as string | undefined}
-      onChange={props.onChange}
-      placeholder={t('events.pickUnit')}
-      treeData={hits ?? nodes}
-      loadData={async ({ id }) => {
-        const kids = await api<OrgUnit[]>('/org-units', {
-          query: { parentId: id as string, _end: 500, _sort: 'name' },
-        });
-        setNodes((prev) => [
-          ...prev.filter((n) => !kids.some((k) => k.id === n.id)),
-          ...kids.map((k) => node(k, id as string)),
-        ]);
-      }}
-      style={{ width: '100%' }}
-    />
-  );
-}
+  return <OrgUnitPicker placeholder={t('events.pickUnit')} {...props} />;
+};
 
 export const fmt = (iso: string | null | undefined, tag: string) =>
   iso ? new Date(iso).toLocaleString(tag) : '—';

@@ -1,11 +1,12 @@
 import { api, apiRaw } from '@civicgrid/admin-kit';
+import { useIsPhone } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
 import { Alert, Card, Col, DatePicker, Descriptions, Form, Row, Spin, Statistic, Table, Tag } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import { SupervisionTag } from './inbox.tsx';
-import { UnitPicker, UrgencyTag, useErrorText, useIsPhone } from './kit.tsx';
+import { UnitPicker, UrgencyTag, useErrorText } from './kit.tsx';
 
 // The chart library is its own chunk, fetched after the figures are on screen.
 const BarsChart = lazy(() => import('./rates-chart.tsx'));
