@@ -2,32 +2,10 @@ import { OrgUnitPicker, useErrorText as useSharedErrorText } from '@civicgrid/ad
 import { useTranslate } from '@refinedev/core';
 import { Tag } from 'antd';
 import { type ComponentProps, useCallback, useEffect, useState } from 'react';
-import type { Urgency } from '../common/index.ts';
+import type { EventFields } from '../common/index.ts';
 
-/** An event as the API answers it. */
-export interface EventItem {
-  id: string;
-  title: string;
-  description: string;
-  categoryId: string;
-  channel: string;
-  urgency: Urgency;
-  orgUnitId: string;
-  houseId: string | null;
-  lat: number | null;
-  lng: number | null;
-  reporterId: string | null;
-  externalRef: string | null;
-  status: string;
-  level: string;
-  handlerUnitId: string;
-  mergedInto: string | null;
-  reopenCount: number;
-  returnReason: string | null;
-  supervision: 'yellow' | 'red' | null;
-  createdAt: string;
-  acceptDueAt: string;
-  resolveDueAt: string;
+/** An event as the API answers it (a list adds the next deadline). */
+export interface EventItem extends EventFields {
   nextDueAt?: string | null;
 }
 

@@ -54,3 +54,32 @@ export const eventEscalated = eventRef<{ eventId: string; level: Level; automati
 );
 export const eventWhistled = eventRef<{ eventId: string; orgUnitIds: string[] }>('events.whistled');
 export const eventClosed = eventRef<{ eventId: string }>('events.closed');
+
+/**
+ * An event's fields, with its times as `T`: `Date` as the server reads them from SQL, `string` (ISO)
+ * as the API sends them to the admin.
+ */
+export interface EventFields<T = string> {
+  id: string;
+  title: string;
+  description: string;
+  categoryId: string;
+  channel: string;
+  urgency: Urgency;
+  orgUnitId: string;
+  houseId: string | null;
+  lat: number | null;
+  lng: number | null;
+  reporterId: string | null;
+  externalRef: string | null;
+  status: Status;
+  level: Level;
+  handlerUnitId: string;
+  mergedInto: string | null;
+  reopenCount: number;
+  returnReason: string | null;
+  supervision: 'yellow' | 'red' | null;
+  createdAt: T;
+  acceptDueAt: T;
+  resolveDueAt: T;
+}

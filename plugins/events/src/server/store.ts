@@ -1,37 +1,15 @@
 import type { Tx } from '@civicgrid/db';
 import { notFound } from '@civicgrid/kernel';
 import { idsOfPath } from '@civicgrid/tenancy';
-import type { Level, Status, Urgency } from '../common/index.ts';
+import type { EventFields, Level } from '../common/index.ts';
 
-export interface EventRow {
-  id: string;
-  title: string;
-  description: string;
-  categoryId: string;
-  channel: string;
-  urgency: Urgency;
-  orgUnitId: string;
-  houseId: string | null;
-  lat: number | null;
-  lng: number | null;
-  reporterId: string | null;
-  externalRef: string | null;
-  status: Status;
-  level: Level;
-  handlerUnitId: string;
-  mergedInto: string | null;
-  reopenCount: number;
-  returnReason: string | null;
-  supervision: 'yellow' | 'red' | null;
+export interface EventRow extends EventFields<Date> {
   createdBy: string | null;
-  createdAt: Date;
   acceptedAt: Date | null;
   handledAt: Date | null;
   resolvedAt: Date | null;
   verifiedAt: Date | null;
   closedAt: Date | null;
-  acceptDueAt: Date;
-  resolveDueAt: Date;
 }
 
 export const EVENT_COLUMNS = `e.id, e.title, e.description, e.category_id as "categoryId", e.channel, e.urgency,
