@@ -250,11 +250,59 @@ describe('landlord scoring in the admin', () => {
     await s.context.close();
   });
 
-  it('monthly results show the month chosen; switched off, the module leaves the menu', async () => {
-    const admin = await apiAs('admin');
-    const { context, page } = await loginAs(browser, server.url, { tenant: 'yiwu', username: 'admin' });
+  it('a community secretary reads the monthly results', async () => {
+    const { context, page } = await loginAs(browser, server.url, { tenant: 'yiwu', username: 'secretary' });
     await page.goto(`${BASE}/results`);
     await page.waitForSelector('[data-testid=ls-results] .ant-tabs');
+    expect(await menuTexts(page)).toContain('十二分制');
+    await context.close();
+  });
+
+  it('the catalogue editor saves a new version of the landlord rules from a later date', async () => {
+    const admin = await apiAs('admin');
+    const { context, page } = await loginAs(browser, server.url, { tenant: 'yiwu', username: 'admin' });
+    // The catalogue editor: a new version of the landlords' rules from a later date.
+    const versions = await admin.get<Array<{ effectiveFrom: string }>>(`${BASE}/rules/landlord/versions`);
+    const latest = versions
+      .map((v) => v.effectiveFrom)
+      .sort()
+      .at(-1)!;
+    await page.goto(`${BASE}/rules`);
+    await page.waitForSelector('[data-testid=ls-rule-item]');
+    await page.click('[data-testid=ls-rule-new]');
+    await page.waitForSelector('[data-testid=ls-rule-editor]');
+    const points = page.locator('[data-testid=ls-rule-edit-item]').first().locator('.ant-input-number-input');
+    await points.first().fill('3');
+    // Dated on the latest version's day: the server's 409 lands on the date field.
+    const date = page.locator('#ls-rule-effectiveFrom');
+    await date.click();
+    await date.fill(latest);
+    await page.click('#ls-rule-note');
+    await page.click('[data-testid=ls-rule-save]');
+    await page
+      .locator('.ant-form-item', { has: date })
+      .locator('.ant-form-item-explain-error', { hasText: '生效日期须晚于最新版本' })
+      .waitFor();
+    const from = new Date(Date.now() + 40 * 86_400_000).toISOString().slice(0, 10);
+    await date.click();
+    await date.fill(from);
+    await page.click('#ls-rule-note');
+    await page.click('[data-testid=ls-rule-save]');
+    await expect.poll(() => page.locator('[data-testid=ls-rule-version]').count()).toBe(versions.length + 1);
+    const next = await admin.get<{ effectiveFrom: string; categories: Array<{ items: Item[] }> }>(
+      `${BASE}/rules/landlord?on=${from}`,
+    );
+    expect(next.effectiveFrom).toBe(from);
+    expect(next.categories[0]!.items[0]!.points).toBe(3);
+    await screenshot(page, 'landlord-06-rules');
+    await context.close();
+  }, 60_000);
+
+  it('switched off, the module leaves the menu', async () => {
+    const admin = await apiAs('admin');
+    const { context, page } = await loginAs(browser, server.url, { tenant: 'yiwu', username: 'admin' });
+    await page.goto(`${BASE}/subjects`);
+    await page.waitForSelector('[data-testid=ls-subjects]');
     expect(await menuTexts(page)).toContain('十二分制');
 
     await page.goto('/modules');
@@ -265,7 +313,7 @@ describe('landlord scoring in the admin', () => {
     await page.goto(`${BASE}/subjects`);
     await page.locator('.ant-result-404').waitFor();
     expect(await page.locator('[data-testid=ls-subjects]').count()).toBe(0);
-    await screenshot(page, 'landlord-06-module-off');
+    await screenshot(page, 'landlord-07-module-off');
     expect(await admin.put('/modules/landlord-scoring', { enabled: true })).toBe(200);
     await context.close();
   });

@@ -75,7 +75,7 @@ describe('scoring arithmetic', () => {
     expect(r.statusCode, r.body).toBe(201);
     expect(r.json()).toMatchObject({ effect: 'deduction', points: 2 });
     const f = await file(c.admin, landlord, Y1);
-    expect(f).toMatchObject({ base: 12, deductions: 5, bonuses: 0, score: 7 });
+    expect(f).toMatchObject({ base: 12, yellowFlagAt: 6, deductions: 5, bonuses: 0, score: 7 });
     expect(f.records.map((x: { itemCode: string }) => x.itemCode)).toEqual([
       'escape-window-blocked',
       'tenant-undeclared',

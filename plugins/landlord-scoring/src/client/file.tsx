@@ -192,7 +192,7 @@ export default function FilePage() {
               title={t('landlord-scoring.file.score')}
               value={file.score}
               suffix={`/ ${file.base}`}
-              valueStyle={{ color: file.score <= 6 ? '#d46b08' : '#389e0d' }}
+              valueStyle={{ color: file.score <= file.yellowFlagAt ? '#d46b08' : '#389e0d' }}
             />
             <span data-testid="ls-file-score" data-score={file.score} hidden>
               {file.score}
@@ -241,7 +241,12 @@ export default function FilePage() {
       </Card>
       <Card size="small" title={t('landlord-scoring.file.timeline')}>
         <Suspense fallback={<Spin />}>
-          <ScoreChart points={points} base={file.base} yellowAt={6} name={t('landlord-scoring.file.score')} />
+          <ScoreChart
+            points={points}
+            base={file.base}
+            yellowAt={file.yellowFlagAt}
+            name={t('landlord-scoring.file.score')}
+          />
         </Suspense>
       </Card>
       <Card size="small" title={t('landlord-scoring.file.records', { year: file.year })}>
@@ -316,7 +321,7 @@ export default function FilePage() {
                     d: h.deductions,
                     b: h.bonuses,
                   })}{' '}
-                  <ScoreTag score={h.score} />
+                  <ScoreTag score={h.score} yellowAt={file.yellowFlagAt} />
                 </List.Item>
               )}
             />

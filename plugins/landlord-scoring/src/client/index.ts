@@ -20,6 +20,7 @@ export const landlordScoringClient: ClientPlugin = {
     },
     { name: 'record', label: l('记录扣分加分', 'Record points'), permission: PERMISSIONS.recordCreate },
     { name: 'appeals', label: l('申诉复核', 'Appeals'), permission: PERMISSIONS.appealReview },
+    { name: 'rules', label: l('扣分规则', 'Rule catalogue'), permission: PERMISSIONS.ruleRead },
     { name: 'results', label: l('月度考评', 'Monthly results'), permission: PERMISSIONS.assessmentRead },
   ],
   routes: [
@@ -28,6 +29,7 @@ export const landlordScoringClient: ClientPlugin = {
     { path: '/m/landlord-scoring/record', load: () => import('./record.tsx') },
     { path: '/m/landlord-scoring/appeals', load: () => import('./appeals.tsx') },
     { path: '/m/landlord-scoring/results', load: () => import('./results.tsx') },
+    { path: '/m/landlord-scoring/rules', load: () => import('./rules.tsx') },
   ],
   messages,
 };

@@ -41,6 +41,7 @@ export interface SubjectFile {
   registeredOn: string;
   year: number;
   base: number;
+  yellowFlagAt: number;
   deductions: number;
   bonuses: number;
   score: number;
@@ -110,9 +111,9 @@ export function useErrorText() {
   );
 }
 
-/** The score, coloured as the thresholds read it (at or below 6: yellow territory). */
-export function ScoreTag({ score }: { score: number }) {
-  const color = score <= 0 ? 'red' : score <= 6 ? 'gold' : 'green';
+/** The score, coloured as the thresholds read it (at or below the yellow flag's, by default 6: gold). */
+export function ScoreTag({ score, yellowAt = 6 }: { score: number; yellowAt?: number }) {
+  const color = score <= 0 ? 'red' : score <= yellowAt ? 'gold' : 'green';
   return (
     <Tag color={color} data-testid="score-tag" data-score={score}>
       {score}

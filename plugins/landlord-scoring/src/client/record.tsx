@@ -138,9 +138,11 @@ export default function RecordPage() {
             .filter((i) => i.effect === effect)
             .map((i) => ({
               value: i.code,
-              label: `${title(i)}（${i.effect === 'deduction' ? '−' : '+'}${i.points}${
-                i.monthlyCap ? `，${t('landlord-scoring.form.cap', { cap: i.monthlyCap })}` : ''
-              }）`,
+              label: t('landlord-scoring.form.itemLabel', {
+                title: title(i),
+                points: `${i.effect === 'deduction' ? '−' : '+'}${i.points}`,
+                cap: i.monthlyCap ? t('landlord-scoring.form.cap', { cap: i.monthlyCap }) : '',
+              }),
             })),
         }))
         .filter((g) => g.options.length > 0),

@@ -104,6 +104,7 @@ export async function subjectFile(ctx: UserContext, s: SubjectRef, settings: Sco
     registeredOn: who!.registeredOn,
     year: y,
     base: settings.base,
+    yellowFlagAt: settings.yellowFlagAt,
     ...score,
     flags: latest
       ? {

@@ -15,6 +15,8 @@ export const FileView = Type.Object({
   registeredOn: Str,
   year: Int,
   base: Int,
+  /** the settings' yellow-flag threshold (at or below), for the file's chart */
+  yellowFlagAt: Int,
   deductions: Int,
   bonuses: Int,
   score: Int,
