@@ -81,26 +81,32 @@ let worker: Client;
 /** Two landlords in the grid worker's grid: one for the deduction and appeal, one for the capped bonus. */
 let landlord = '';
 let second = '';
+/** A landlord registered before last month with a deduction in it: last month's assessment flags her. */
+let flagged = '';
+/** Last month (tenant zone ≈ the test machine's date: the demo tenant is Asia/Shanghai). */
+let lastMonth = '';
 let deduction: Item;
 let bonus: Item;
 
 beforeAll(async () => {
   requireChromium();
   buildAdmin();
-  server = await startServer();
+  // With the worker: last month's assessment runs as the monthly job does.
+  server = await startServer({ worker: true });
   ({ browser, close: closeBrowser } = await launchBrowser());
   worker = await apiAs('gridworker');
   const me = await worker.get<{ grants: Array<{ orgUnitId: string }> }>('/me');
   const grid = me.grants[0]!.orgUnitId;
   const houses = await worker.get<Array<{ id: string }>>(`/houses?under=${grid}&use=rented&_end=10`);
   const people = await worker.get<Array<{ id: string }>>(`/residents?under=${grid}&_end=10`);
-  expect(houses.length).toBeGreaterThan(1);
-  expect(people.length).toBeGreaterThan(1);
-  const subject = async (i: number) => {
+  expect(houses.length).toBeGreaterThan(2);
+  expect(people.length).toBeGreaterThan(2);
+  const subject = async (i: number, registeredOn?: string) => {
     const r = await worker.post<{ id: string }>(`${BASE}/subjects`, {
       kind: 'landlord',
       personId: people[i]!.id,
       houseIds: [houses[i]!.id],
+      ...(registeredOn ? { registeredOn } : {}),
     });
     expect(r.status).toBe(201);
     return r.body.id;
@@ -112,6 +118,29 @@ beforeAll(async () => {
   deduction = items.find((i) => i.effect === 'deduction' && i.points >= 2)!;
   bonus = items.find((i) => i.effect === 'bonus' && i.monthlyCap != null)!;
   expect(deduction && bonus).toBeTruthy();
+
+  const d = new Date(Date.now() + 8 * 3_600_000);
+  d.setUTCDate(1);
+  d.setUTCMonth(d.getUTCMonth() - 1);
+  lastMonth = d.toISOString().slice(0, 7);
+  flagged = await subject(2, `${lastMonth}-01`);
+  const big = items.find((i) => i.effect === 'deduction' && i.points >= 6)!;
+  const rec = await worker.post(`${BASE}/records`, {
+    subjectId: flagged,
+    itemCode: big.code,
+    occurredOn: `${lastMonth}-15`,
+  });
+  expect(rec.status).toBe(201);
+  const admin = await apiAs('admin');
+  const run = await admin.post<{ jobId: string }>(`${BASE}/assessments/run`, { period: lastMonth });
+  expect(run.status).toBe(202);
+  // The worker assesses the month; its report row is written last, with the run's completion.
+  let reported = 0;
+  for (let i = 0; i < 240 && reported === 0; i++) {
+    reported = (await admin.get<unknown[]>(`${BASE}/reports?period=${lastMonth}&level=total`)).length;
+    if (reported === 0) await new Promise((r) => setTimeout(r, 250));
+  }
+  expect(reported).toBe(1);
 }, 240_000);
 
 afterAll(async () => {
@@ -250,11 +279,30 @@ describe('landlord scoring in the admin', () => {
     await s.context.close();
   });
 
-  it('a community secretary reads the monthly results', async () => {
+  it('a community secretary reads the flag list and per-unit counts of last month', async () => {
+    const secretary = await apiAs('secretary');
+    const yellow = await secretary.get<Array<{ subjectId: string }>>(
+      `${BASE}/assessments?period=${lastMonth}&flag=yellow`,
+    );
+    expect(yellow.map((a) => a.subjectId)).toEqual([flagged]);
     const { context, page } = await loginAs(browser, server.url, { tenant: 'yiwu', username: 'secretary' });
     await page.goto(`${BASE}/results`);
     await page.waitForSelector('[data-testid=ls-results] .ant-tabs');
-    expect(await menuTexts(page)).toContain('十二分制');
+    expect(await page.locator('#ls-period').inputValue()).toBe(lastMonth);
+    await page.locator('[data-testid=ls-results] .ant-segmented-item', { hasText: '黄旗' }).click();
+    const rows = page.locator('[data-testid=ls-assessment]');
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().locator('[data-testid=flag-tag]').getAttribute('data-flag')).toBe('yellow');
+    await page.locator('[data-testid=ls-results] .ant-tabs-tab', { hasText: '各单元统计' }).click();
+    const reports = await secretary.get<Array<{ name: string; yellowLandlords: number }>>(
+      `${BASE}/reports?period=${lastMonth}&_end=50`,
+    );
+    await expect.poll(() => page.locator('[data-testid=ls-report]').count()).toBe(reports.length);
+    expect(reports.some((r) => r.yellowLandlords === 1)).toBe(true);
+    await screenshot(page, 'landlord-05b-results');
+    // The file shows the flag of last month's assessment.
+    await page.goto(`${BASE}/subjects/${flagged}`);
+    await page.waitForSelector('[data-testid=ls-file] [data-testid=flag-tag][data-flag=yellow]');
     await context.close();
   });
 

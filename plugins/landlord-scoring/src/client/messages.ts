@@ -118,6 +118,7 @@ const PAIRS: Record<string, [string, string]> = {
   'results.yellowShops': ['黄旗商铺', 'Yellow-flag shops'],
   'results.redShops': ['红旗商铺', 'Red-flag shops'],
   'results.rate': ['自主申报率', 'Self-declaration rate'],
+  'results.levelTitle': ['层级', 'Level'],
   'results.level.total': ['合计', 'Total'],
   'results.level.street': ['街道', 'Street'],
   'results.level.community': ['社区', 'Community'],

@@ -165,24 +165,28 @@ function Assessments({ period }: { period: string }) {
   );
 }
 
-/** The month's report: counts per unit (the city total, streets, communities, grids). */
+/** The month's report: counts per unit (the city total, streets, communities, grids), a page at a time. */
 function Reports({ period }: { period: string }) {
   const t = useTranslate();
   const errorText = useErrorText();
+  const [page, setPage] = useState(1);
+  const [total, setTotal] = useState(0);
   const [rows, setRows] = useState<Report[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     setRows(null);
-    void apiRaw(`${BASE}/reports`, { query: { period, _end: 1000 } })
+    void apiRaw(`${BASE}/reports`, { query: { period, _start: (page - 1) * PAGE, _end: page * PAGE } })
       .then(async (res) => {
-        setRows((await res.json()) as Report[]);
+        const list = (await res.json()) as Report[];
+        setRows(list);
+        setTotal(Number(res.headers.get('x-total-count') ?? list.length));
         setError(null);
       })
       .catch((err) => {
         setError(errorText(err));
         setRows([]);
       });
-  }, [period, errorText]);
+  }, [period, page, errorText]);
   return (
     <>
       {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 12 }} />}
@@ -192,13 +196,13 @@ function Reports({ period }: { period: string }) {
         scroll={{ x: true }}
         loading={rows == null}
         dataSource={rows ?? []}
-        pagination={false}
+        pagination={{ current: page, pageSize: PAGE, total, showSizeChanger: false, onChange: setPage }}
         locale={{ emptyText: t('landlord-scoring.none') }}
         onRow={() => ({ 'data-testid': 'ls-report' }) as never}
         columns={[
           { title: t('landlord-scoring.field.unit'), dataIndex: 'name', fixed: 'left' },
           {
-            title: t('landlord-scoring.field.kind'),
+            title: t('landlord-scoring.results.levelTitle'),
             dataIndex: 'level',
             render: (l: string) => t(`landlord-scoring.results.level.${l}`),
           },
