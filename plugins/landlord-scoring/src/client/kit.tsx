@@ -1,7 +1,7 @@
-import { ApiError, api, session } from '@civicgrid/admin-kit';
+import { OrgUnitPicker, useIsPhone, useMe, useErrorText as useSharedErrorText } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
-import { Grid, Tag, TreeSelect } from 'antd';
-import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
+import { Button, Space, Tag } from 'antd';
+import { useCallback } from 'react';
 
 export const BASE = '/m/landlord-scoring';
 
@@ -72,12 +72,7 @@ export interface Catalogue {
 
 type T = (key: string, options?: unknown, defaultMessage?: string) => string;
 
-export const useMe = () => useSyncExternalStore(session.subscribe, session.snapshot);
-
-/** A phone-sized screen (< 576 px): lists become cards, forms and details one column. */
-export function useIsPhone() {
-  return Grid.useBreakpoint().sm === false;
-}
+export { useIsPhone, useMe };
 
 /** A title in the reader's language: rule items and categories carry both. */
 export function useTitle() {
@@ -88,27 +83,11 @@ export function useTitle() {
 
 /**
  * A failed request in words: the module's own wording first (`landlord-scoring.errors.<code>`), then
- * the shell's `errors.<code>`, the refused fields named, never a stack.
+ * the shell's (admin-ui's errorText: `errors.<code>`, the refused fields named, never a stack).
  */
 export function useErrorText() {
-  const t = useTranslate() as T;
-  return useCallback(
-    (err: unknown) => {
-      if (!(err instanceof ApiError)) return t('errors.network');
-      const own = t(`landlord-scoring.errors.${err.code}`, undefined, '');
-      if (own) return own;
-      if (err.code === 'validation_failed' && err.details.length > 0)
-        return t('errors.validationFields', {
-          fields: [...new Set(err.details.map((d) => d.field.replace(/^(body|querystring)\./, '')))].join(
-            ', ',
-          ),
-        });
-      const general = t(`errors.${err.code}`, undefined, '');
-      if (general) return general;
-      return err.statusCode >= 500 ? t('errors.internal_error') : err.message;
-    },
-    [t],
-  );
+  const text = useSharedErrorText();
+  return useCallback((err: unknown) => text(err, 'landlord-scoring.errors'), [text]);
 }
 
 /** The score, coloured as the thresholds read it (at or below the yellow flag's, by default 6: gold). */
@@ -131,68 +110,26 @@ export function FlagTag({ flag }: { flag: string | null | undefined }) {
   );
 }
 
-interface OrgUnit {
-  id: string;
-  name: string;
-  childCount: number;
-  ancestorIds: string[];
-}
-interface Node {
-  id: string;
-  pId: string | null;
-  value: string;
-  title: string;
-  isLeaf: boolean;
-}
-const node = (u: OrgUnit, parent: string | null): Node => ({
-  id: u.id,
-  pId: parent,
-  value: u.id,
-  title: u.name,
-  isLeaf: u.childCount === 0,
-});
-
-/** The tops of the user's own tree: her granted units, minus those under another of them. */
-async function scopeRoots(): Promise<OrgUnit[]> {
-  const me = await session.load();
-  const ids = [...new Set(me.grants.map((g) => g.orgUnitId))];
-  const units = (
-    await Promise.all(ids.map((id) => api<OrgUnit>(`/org-units/${id}`).catch(() => null)))
-  ).filter((u): u is OrgUnit => u != null);
-  return units.filter((u) => !units.some((o) => o.id !== u.id && u.ancestorIds.includes(o.id)));
-}
-
-/** An org unit from the user's own tree, children loaded as she expands it (a module imports no app code). */
+/** An org unit of the user's own tree (the shared picker), cleared with the button beside it: a list filter. */
 export function UnitPicker(props: {
   value?: string;
   onChange?: (v: string | undefined) => void;
   id?: string;
 }) {
   const t = useTranslate();
-  const [nodes, setNodes] = useState<Node[]>([]);
-  useEffect(() => {
-    void scopeRoots().then((roots) => setNodes(roots.map((u) => node(u, null))));
-  }, []);
   return (
-    <TreeSelect
-      id={props.id}
-      data-testid="org-unit-picker"
-      treeDataSimpleMode
-      allowClear
-      value={props.value}
-      onChange={props.onChange}
-      placeholder={t('landlord-scoring.pickUnit')}
-      treeData={nodes}
-      loadData={async ({ id }) => {
-        const kids = await api<OrgUnit[]>('/org-units', {
-          query: { parentId: id as string, _end: 500, _sort: 'name' },
-        });
-        setNodes((prev) => [
-          ...prev.filter((n) => !kids.some((k) => k.id === n.id)),
-          ...kids.map((k) => node(k, id as string)),
-        ]);
-      }}
-      style={{ width: '100%', minWidth: 200 }}
-    />
+    <Space.Compact style={{ width: '100%', minWidth: 220 }}>
+      <OrgUnitPicker
+        id={props.id}
+        value={props.value}
+        onChange={(v) => props.onChange?.(v)}
+        placeholder={t('landlord-scoring.pickUnit')}
+      />
+      {props.value && (
+        <Button onClick={() => props.onChange?.(undefined)} data-testid="ls-unit-clear">
+          {t('landlord-scoring.all')}
+        </Button>
+      )}
+    </Space.Compact>
   );
 }
