@@ -7,6 +7,7 @@ import {
   loginAs,
   menuTexts,
   okModal,
+  pickUnit,
   requireChromium,
   type Server,
   screenshot,
@@ -85,6 +86,8 @@ let second = '';
 let flagged = '';
 /** Last month (tenant zone ≈ the test machine's date: the demo tenant is Asia/Shanghai). */
 let lastMonth = '';
+/** The grid worker's grid, by name. */
+let gridName = '';
 let deduction: Item;
 let bonus: Item;
 
@@ -97,6 +100,7 @@ beforeAll(async () => {
   worker = await apiAs('gridworker');
   const me = await worker.get<{ grants: Array<{ orgUnitId: string }> }>('/me');
   const grid = me.grants[0]!.orgUnitId;
+  gridName = (await worker.get<{ name: string }>(`/org-units/${grid}`)).name;
   const houses = await worker.get<Array<{ id: string }>>(`/houses?under=${grid}&use=rented&_end=10`);
   const people = await worker.get<Array<{ id: string }>>(`/residents?under=${grid}&_end=10`);
   expect(houses.length).toBeGreaterThan(2);
@@ -178,6 +182,9 @@ describe('landlord scoring in the admin', () => {
     await page.click('[data-testid=ls-flag-yellow]');
     await expect.poll(() => card.count()).toBe(0);
     await page.locator('[data-testid=ls-subjects] .ant-segmented-item', { hasText: '全部旗帜' }).click();
+    // Filtered by her grid: its subtree, where the landlord is managed on the rented house's unit.
+    await pickUnit(page, 'ls-unit', gridName);
+    await page.waitForSelector('[data-testid=ls-unit-clear]');
     await card.click();
     await page.waitForSelector('[data-testid=ls-file]');
     expect(await fileScore(page)).toBe(12);

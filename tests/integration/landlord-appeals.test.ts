@@ -145,6 +145,11 @@ describe('scope', () => {
     expect(street.map((s: { id: string }) => s.id).sort()).toEqual(
       [subjects.a1a, subjects.a1b, subjects.a2a].sort(),
     );
+    // `under` takes a unit's whole subtree: a community's grids, not the street's other community.
+    const community = (
+      await c.clients.street.get(`${M}/subjects?_end=100&kind=landlord&under=${c.units.commA1}`)
+    ).json();
+    expect(community.map((s: { id: string }) => s.id).sort()).toEqual([subjects.a1a, subjects.a1b].sort());
     expect((await c.clients.inspector.get(`${M}/subjects/${subjects.b1a}`)).statusCode).toBe(200);
     expect((await record(c.clients.inspector, subjects.b1a, 'rubbish', `${Y1}-03-03`)).statusCode).toBe(403);
     // The secretary of 绣湖社区 reviews her community's appeals, not 宾王's.

@@ -39,7 +39,7 @@ export default function SubjectsPage() {
       const res = await apiRaw(`${BASE}/subjects`, {
         query: {
           kind: kind === 'all' ? undefined : kind,
-          orgUnitId: unit,
+          under: unit,
           flag: flag === 'all' ? undefined : flag,
           q: q.trim() || undefined,
           _sort: 'name',

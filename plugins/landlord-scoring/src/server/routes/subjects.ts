@@ -9,7 +9,7 @@ import {
   userContextOf,
 } from '@civicgrid/http';
 import { badInput, conflict, forbidden, notFound, type PluginDeps } from '@civicgrid/kernel';
-import { getUnit } from '@civicgrid/tenancy';
+import { getUnit, inSubtreeOf } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { PERMISSIONS, type ScoringSettings, type SubjectKind } from '../../common/index.ts';
@@ -130,6 +130,8 @@ export function subjectRoutes(app: FastifyInstance, deps: PluginDeps) {
         querystring: listQuery(['createdAt', 'name'], {
           kind: Type.Optional(Kind),
           orgUnitId: Type.Optional(Uuid),
+          /** the unit or any unit below it (a grid's subjects are managed on its buildings and compounds) */
+          under: Type.Optional(Uuid),
           q: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
           flag: Type.Optional(Type.Union([Type.Literal('yellow'), Type.Literal('red')])),
         }),
@@ -138,7 +140,13 @@ export function subjectRoutes(app: FastifyInstance, deps: PluginDeps) {
     },
     async (req, reply) => {
       const ctx = userContextOf(req);
-      const q = req.query as { kind?: SubjectKind; orgUnitId?: string; q?: string; flag?: string };
+      const q = req.query as {
+        kind?: SubjectKind;
+        orgUnitId?: string;
+        q?: string;
+        flag?: string;
+        under?: string;
+      };
       const page = pageOf(req.query as never, 'createdAt');
       const where = ['s.tenant_id = ?'];
       const params: unknown[] = [ctx.tx.tenantId];
@@ -146,6 +154,13 @@ export function subjectRoutes(app: FastifyInstance, deps: PluginDeps) {
       if (q.orgUnitId) where.push('s.org_unit_id = ?') && params.push(q.orgUnitId);
       if (q.q) where.push(`${SUBJECT_NAME} like ?`) && params.push(`${q.q.replace(/[\\%_]/g, '\\$&')}%`);
       if (q.flag) where.push('la.flag = ?') && params.push(q.flag);
+      if (q.under) {
+        const t = ctx.tx.tenantId;
+        where.push(
+          `s.org_unit_id in (select id from org_unit u where u.tenant_id = ? and ${inSubtreeOf('u.path_key', 'tenant_id = ? and id = ?')})`,
+        );
+        params.push(t, t, q.under, t, q.under);
+      }
       const sort = (page.sort as string) === 'name' ? SUBJECT_NAME : 's.created_at';
       const result = await scopedPage<{ id: string; createdAt: Date; registeredOn: string; score?: number }>(
         ctx,
