@@ -69,6 +69,7 @@ async function apiAs(username: string): Promise<Client> {
 interface Item {
   code: string;
   titleZh: string;
+  titleEn: string;
   effect: string;
   points: number;
   monthlyCap: number | null;
@@ -283,6 +284,17 @@ describe('landlord scoring in the admin', () => {
     expect(await line.locator('[data-testid=ls-void-reason]').textContent()).toContain('经核实非房东责任');
     expect(await fileScore(s.page)).toBe(12);
     await screenshot(s.page, 'landlord-05-voided');
+    // In English the item reads by its English title and the void line is worded in English.
+    await s.page.click('[data-testid=locale-switch]');
+    await s.page
+      .locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: 'English' })
+      .click();
+    await expect
+      .poll(() => line.locator('[data-testid=ls-record-title]').textContent())
+      .toBe(deduction.titleEn);
+    expect(await line.locator('[data-testid=ls-void-reason]').textContent()).toBe('Void: 经核实非房东责任');
+    await s.page.click('[data-testid=locale-switch]');
+    await s.page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '中文' }).click();
     await s.context.close();
   });
 
