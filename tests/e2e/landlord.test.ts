@@ -313,12 +313,20 @@ describe('landlord scoring in the admin', () => {
     await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.first().locator('[data-testid=flag-tag]').getAttribute('data-flag')).toBe('yellow');
     await page.locator('[data-testid=ls-results] .ant-tabs-tab', { hasText: '各单元统计' }).click();
-    const reports = await secretary.get<Array<{ name: string; yellowLandlords: number }>>(
-      `${BASE}/reports?period=${lastMonth}&_end=50`,
-    );
+    const reports = await secretary.get<
+      Array<{ name: string; level: string; landlords: number; yellowLandlords: number }>
+    >(`${BASE}/reports?period=${lastMonth}&_end=50`);
     await expect.poll(() => page.locator('[data-testid=ls-report]').count()).toBe(reports.length);
     expect(reports.some((r) => r.yellowLandlords === 1)).toBe(true);
     await screenshot(page, 'landlord-05b-results');
+    // The trend: last month's yellow-flag share of her community's landlords, as the report counts it.
+    const community = reports.find((r) => r.level === 'community')!;
+    await page.locator('[data-testid=ls-results] .ant-tabs-tab', { hasText: '近 12 个月趋势' }).click();
+    const chart = page.locator('[data-testid=ls-trend-chart]');
+    await chart.waitFor();
+    const series = JSON.parse((await chart.getAttribute('data-series'))!) as Array<Array<number | null>>;
+    expect(JSON.parse((await chart.getAttribute('data-months'))!).at(-1)).toBe(lastMonth);
+    expect(series[0]!.at(-1)).toBe(community.yellowLandlords / community.landlords);
     // The file shows the flag of last month's assessment.
     await page.goto(`${BASE}/subjects/${flagged}`);
     await page.waitForSelector('[data-testid=ls-file] [data-testid=flag-tag][data-flag=yellow]');

@@ -1,8 +1,8 @@
 import { apiRaw } from '@civicgrid/admin-kit';
 import { useTranslate } from '@refinedev/core';
-import { Alert, Card, DatePicker, List, Segmented, Space, Table, Tabs, Tag } from 'antd';
+import { Alert, Card, DatePicker, List, Segmented, Space, Spin, Table, Tabs, Tag } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router';
 import { BASE, FlagTag, ScoreTag, useErrorText, useIsPhone } from './kit.tsx';
 
@@ -31,6 +31,8 @@ interface Report {
   shops: number;
   yellowShops: number;
   redShops: number;
+  tenantsVerified: number;
+  tenantsSelfDeclared: number;
   selfDeclarationRate: number | null;
 }
 type FlagFilter = 'all' | 'yellow' | 'red' | 'class';
@@ -218,6 +220,80 @@ function Reports({ period }: { period: string }) {
   );
 }
 
+const TrendChart = lazy(() => import('./trend-chart.tsx'));
+const LEVELS = ['total', 'street', 'community', 'grid'];
+const share = (part: number, whole: number) =>
+  whole > 0 ? Math.round((part / whole) * 10_000) / 10_000 : null;
+
+/**
+ * The twelve months up to the chosen one: the yellow-flag landlords' and red-flag shops' shares and the
+ * self-declaration rate, summed over the highest level of the reader's rows (the city for the city,
+ * her community for a secretary).
+ */
+function Trends({ month }: { month: Dayjs }) {
+  const t = useTranslate();
+  const errorText = useErrorText();
+  const months = useMemo(
+    () => Array.from({ length: 12 }, (_, i) => month.subtract(11 - i, 'month').format('YYYY-MM')),
+    [month],
+  );
+  const [rows, setRows] = useState<Report[][] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setRows(null);
+    void Promise.all(
+      months.map(async (period) =>
+        (await apiRaw(`${BASE}/reports`, { query: { period, _end: 500 } })).json(),
+      ),
+    ).then(
+      (all) => {
+        setRows(all as Report[][]);
+        setError(null);
+      },
+      (err) => setError(errorText(err)),
+    );
+  }, [months, errorText]);
+  const series = useMemo(() => {
+    if (!rows) return null;
+    const sums = rows.map((list) => {
+      const top = LEVELS.find((l) => list.some((r) => r.level === l));
+      const mine = list.filter((r) => r.level === top);
+      const sum = (k: keyof Report) => mine.reduce((n, r) => n + (r[k] as number), 0);
+      return mine.length === 0
+        ? null
+        : {
+            yellow: share(sum('yellowLandlords'), sum('landlords')),
+            red: share(sum('redShops'), sum('shops')),
+            rate: share(sum('tenantsSelfDeclared'), sum('tenantsVerified')),
+          };
+    });
+    return [
+      {
+        name: t('landlord-scoring.results.yellowShare'),
+        values: sums.map((s) => s?.yellow ?? null),
+        color: '#faad14',
+      },
+      {
+        name: t('landlord-scoring.results.redShare'),
+        values: sums.map((s) => s?.red ?? null),
+        color: '#cf1322',
+      },
+      {
+        name: t('landlord-scoring.results.rate'),
+        values: sums.map((s) => s?.rate ?? null),
+        color: '#1677ff',
+      },
+    ];
+  }, [rows, t]);
+  if (error) return <Alert type="error" showIcon message={error} />;
+  if (!series) return <Spin />;
+  return (
+    <Suspense fallback={<Spin />}>
+      <TrendChart months={months} series={series} />
+    </Suspense>
+  );
+}
+
 /** Monthly results: the assessed month (last month by default), its flag lists and per-unit counts. */
 export default function ResultsPage() {
   const t = useTranslate();
@@ -252,6 +328,7 @@ export default function ResultsPage() {
             label: t('landlord-scoring.results.reports'),
             children: <Reports period={period} />,
           },
+          { key: 'trends', label: t('landlord-scoring.results.trends'), children: <Trends month={month} /> },
         ]}
       />
     </Card>
