@@ -166,7 +166,7 @@ async function pickItem(page: Page, title: string) {
     .click();
 }
 
-describe('landlord scoring in the admin', () => {
+describe('landlord scoring in the admin', { timeout: 60_000 }, () => {
   it('a grid worker on a phone records a deduction and sees the score drop on the file', async () => {
     const { context, page } = await loginAs(
       browser,
@@ -258,6 +258,11 @@ describe('landlord scoring in the admin', () => {
 
     // The secretary upholds it from the queue.
     const s = await loginAs(browser, server.url, { tenant: 'yiwu', username: 'secretary' });
+    // Her dashboard counts the appeal waiting for her.
+    await s.page.goto('/');
+    await s.page
+      .locator('[data-testid=ls-widget-pending] .ant-statistic-content-value', { hasText: /^1$/ })
+      .waitFor();
     await s.page.goto(`${BASE}/appeals`);
     const item = s.page.locator('[data-testid=ls-appeal-item]', { hasText: '杂物系邻居所放' });
     await item.waitFor();
@@ -379,6 +384,8 @@ describe('landlord scoring in the admin', () => {
     await page.goto(`${BASE}/subjects`);
     await page.waitForSelector('[data-testid=ls-subjects]');
     expect(await menuTexts(page)).toContain('十二分制');
+    await page.goto('/');
+    await page.waitForSelector('[data-testid=ls-widget]');
 
     await page.goto('/modules');
     const toggle = page.locator('[data-testid=module-switch-landlord-scoring]');
@@ -388,6 +395,9 @@ describe('landlord scoring in the admin', () => {
     await page.goto(`${BASE}/subjects`);
     await page.locator('.ant-result-404').waitFor();
     expect(await page.locator('[data-testid=ls-subjects]').count()).toBe(0);
+    await page.goto('/');
+    await page.waitForSelector('[data-testid=dashboard] .ant-statistic');
+    expect(await page.locator('[data-testid=ls-widget]').count()).toBe(0);
     await screenshot(page, 'landlord-07-module-off');
     expect(await admin.put('/modules/landlord-scoring', { enabled: true })).toBe(200);
     await context.close();

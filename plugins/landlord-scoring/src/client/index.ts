@@ -31,5 +31,13 @@ export const landlordScoringClient: ClientPlugin = {
     { path: '/m/landlord-scoring/results', load: () => import('./results.tsx') },
     { path: '/m/landlord-scoring/rules', load: () => import('./rules.tsx') },
   ],
+  widgets: [
+    {
+      key: 'appeals',
+      title: l('房东商铺十二分制', 'Landlord and shop scoring'),
+      permission: PERMISSIONS.appealReview,
+      load: () => import('./widget.tsx'),
+    },
+  ],
   messages,
 };

@@ -148,6 +148,8 @@ const PAIRS: Record<string, [string, string]> = {
     '生效日期须晚于最新版本的生效日期',
     "The date must be after the latest version's",
   ],
+  'widget.subjects': ['档案', 'Files'],
+  'widget.pending': ['待复核申诉', 'Appeals to review'],
   'errors.appeal_pending': ['该记录已有申诉待复核', 'An appeal against this record awaits review'],
   'errors.voided': ['该记录已作废', 'This record is void already'],
   'errors.appeal_decided': ['该申诉已复核', 'This appeal was decided already'],
