@@ -1,9 +1,11 @@
 import { UserEntity } from '@civicgrid/identity';
+import { createJobClient } from '@civicgrid/jobs';
 import { makeIdCard } from '@civicgrid/registry';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { as, type Client, login, startApp, type TestApp } from '../support/app.ts';
 import { buildCity, type CityFixture } from '../support/fixture.ts';
+import { type TestBackend, testBackend } from '../support/jobs.ts';
 
 let t: TestApp;
 let a: CityFixture;
@@ -19,9 +21,20 @@ let bShopId: string;
 let bTagId: string;
 let bHouseholdId: string;
 let bNoticeId: string;
+let bEventId: string;
+let bCategoryId: string;
+let bSubjectId: string;
+let bRecordId: string;
+let bAppealId: string;
+
+let backend: TestBackend;
 
 beforeAll(async () => {
-  t = await startApp();
+  // The events module queues its deadlines at intake: the API gets a job client (no worker runs).
+  backend = await testBackend('redis', 'isolation');
+  t = await startApp({
+    jobs: (host, db) => createJobClient({ host, db, backend: backend.cfg, prefix: backend.prefix }),
+  });
   [a, b] = [await buildCity(t.db), await buildCity(t.db)];
   adminA = as(t.app, (await login(t.app, a.code, 'admin')).accessToken);
   const adminB = as(t.app, (await login(t.app, b.code, 'admin')).accessToken);
@@ -48,6 +61,42 @@ beforeAll(async () => {
   ).json().id;
   bTagId = (await adminB.get('/focus-tags')).json()[0].id;
   bHouseholdId = (await adminB.post('/households', { headId: bResidentId })).json().id;
+  // The events and landlord-scoring modules on in both tenants, with records of B's for their id routes.
+  for (const admin of [adminA, adminB])
+    for (const m of ['events', 'landlord-scoring'])
+      expect((await admin.put(`/modules/${m}`, { enabled: true })).statusCode).toBe(200);
+  bCategoryId = (await adminB.get('/m/events/categories')).json().at(-1).id;
+  const event = await adminB.post('/m/events/events', {
+    title: 'B的事件',
+    categoryId: bCategoryId,
+    channel: 'walk-in',
+    urgency: 'yellow',
+    orgUnitId: b.units.gridA1a,
+  });
+  expect(event.statusCode, event.body).toBe(201);
+  bEventId = event.json().event.id;
+  const subject = await adminB.post('/m/landlord-scoring/subjects', {
+    kind: 'landlord',
+    personId: bResidentId,
+    houseIds: [bHouseId],
+    registeredOn: '2026-01-01',
+  });
+  expect(subject.statusCode, subject.body).toBe(201);
+  bSubjectId = subject.json().id;
+  const items = (await adminB.get('/m/landlord-scoring/rules/landlord')).json() as {
+    categories: Array<{ items: Array<{ code: string; effect: string }> }>;
+  };
+  const deduction = items.categories.flatMap((c) => c.items).find((i) => i.effect === 'deduction')!;
+  const record = await adminB.post('/m/landlord-scoring/records', {
+    subjectId: bSubjectId,
+    itemCode: deduction.code,
+    occurredOn: '2026-03-01',
+  });
+  expect(record.statusCode, record.body).toBe(201);
+  bRecordId = record.json().id;
+  const appeal = await adminB.post(`/m/landlord-scoring/records/${bRecordId}/appeals`, { reason: '不服' });
+  expect(appeal.statusCode, appeal.body).toBe(201);
+  bAppealId = appeal.json().id;
   // A failed run of tenant B's (a retry target) for the job centre's id routes.
   bRunId = await t.db.withTenant(b.tenantId, async (tx) => {
     const [r] = await tx.query<{ id: string }>(
@@ -67,7 +116,10 @@ beforeAll(async () => {
     return r!.id;
   });
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  await t.close();
+  await backend.drop();
+});
 
 /** A body that passes validation for each id route, so the request reaches the lookup. */
 const VALID_BODY: Record<string, unknown> = {
@@ -85,6 +137,31 @@ const VALID_BODY: Record<string, unknown> = {
   'PATCH /api/v1/houses/{id}': { rooms: 2 },
   'PATCH /api/v1/shops/{id}': { name: '改名' },
   'POST /api/v1/households/{id}/members': () => ({ residentId: bResidentId }),
+  'PATCH /api/v1/m/events/categories/{id}': { name: '改名' },
+  'POST /api/v1/m/events/events/{id}/return': { reason: '退回' },
+  'POST /api/v1/m/events/events/{id}/handle': { note: '已处理' },
+  'POST /api/v1/m/events/events/{id}/escalate': { reason: '上报' },
+  'POST /api/v1/m/events/events/{id}/follow-ups': { satisfaction: 'satisfied' },
+  // Merging B's event into A's own: still B's event that is not found.
+  'POST /api/v1/m/events/events/{id}/merge': () => ({ into: bEventId }),
+  'POST /api/v1/m/events/events/{id}/whistles': () => ({ units: [{ orgUnitId: a.units.streetA }] }),
+  'POST /api/v1/m/events/whistles/{id}/reply': { reply: '已办理' },
+  'POST /api/v1/m/events/events/{id}/extensions': { minutes: 30, reason: '需要时间' },
+  'POST /api/v1/m/events/events/{id}/extensions/{xid}/decision': { decision: 'approved' },
+  'POST /api/v1/m/landlord-scoring/subjects/{id}/houses': () => ({ houseId: bHouseId }),
+  'POST /api/v1/m/landlord-scoring/subjects/{id}/houses/{houseId}/end': { until: '2026-06-01' },
+  'POST /api/v1/m/landlord-scoring/subjects/{id}/classes/{month}/attendance': { attendedOn: '2026-02-10' },
+  'POST /api/v1/m/landlord-scoring/records/{id}/appeals': { reason: '不服' },
+  'POST /api/v1/m/landlord-scoring/appeals/{id}/decision': { decision: 'upheld', note: '成立' },
+};
+
+/** The other path parameters: B's own where the route names one, else an id nobody has. */
+const OTHER_PARAMS: Record<string, () => string> = {
+  '{tagId}': () => bTagId,
+  '{houseId}': () => bHouseId,
+  '{month}': () => '2026-01',
+  '{xid}': () => '00000000-0000-4000-8000-000000000001',
+  '{attachmentId}': () => '00000000-0000-4000-8000-000000000002',
 };
 
 describe('cross-tenant', () => {
@@ -104,6 +181,14 @@ describe('cross-tenant', () => {
       '/api/v1/households/': () => bHouseholdId,
       '/api/v1/imports/': () => bImportId,
       '/api/v1/m/bulletin/notices/': () => bNoticeId,
+      '/api/v1/m/events/events/': () => bEventId,
+      '/api/v1/m/events/categories/': () => bCategoryId,
+      // Whistles and reports exist only further along an event's life: an id nobody has stands in.
+      '/api/v1/m/events/whistles/': () => '00000000-0000-4000-8000-000000000003',
+      '/api/v1/m/events/reports/': () => '00000000-0000-4000-8000-000000000004',
+      '/api/v1/m/landlord-scoring/subjects/': () => bSubjectId,
+      '/api/v1/m/landlord-scoring/records/': () => bRecordId,
+      '/api/v1/m/landlord-scoring/appeals/': () => bAppealId,
     };
     // Module ids name installed plugins, the same for every tenant; what a tenant switches is its own
     // tenant_module row (modules.test.ts: A on, B off).
@@ -117,9 +202,15 @@ describe('cross-tenant', () => {
       for (const method of Object.keys(methods)) {
         const key = `${method.toUpperCase()} ${path}`;
         const body = VALID_BODY[key];
-        const url = path.replace('/api/v1', '').replace('{id}', idOf[prefix!]!()).replace('{tagId}', bTagId);
+        const url = Object.entries(OTHER_PARAMS).reduce(
+          (u, [param, value]) => u.replace(param, value()),
+          path.replace('/api/v1', '').replace('{id}', idOf[prefix!]!()),
+        );
         const m = method.toUpperCase() as 'GET' | 'POST' | 'PATCH' | 'DELETE';
-        const res = await adminA[m.toLowerCase() as 'get'](url, typeof body === 'function' ? body() : body);
+        const res = await adminA[m.toLowerCase() as 'get'](
+          url,
+          typeof body === 'function' ? body() : (body ?? (m === 'POST' || m === 'PATCH' ? {} : undefined)),
+        );
         expect(res.statusCode, `${key}: ${res.body}`).toBe(404);
         expect(res.body).not.toContain(b.code);
         checked++;
@@ -139,6 +230,10 @@ describe('cross-tenant', () => {
       '/residents?_end=500',
       '/houses?_end=500',
       '/shops?_end=500',
+      '/m/events/events?_end=500',
+      '/m/events/categories',
+      '/m/landlord-scoring/subjects?_end=500',
+      '/m/landlord-scoring/appeals?_end=500',
     ]) {
       const res = await adminA.get(url);
       expect(res.statusCode).toBe(200);
@@ -152,6 +247,10 @@ describe('cross-tenant', () => {
         bResidentId,
         bHouseId,
         bShopId,
+        bEventId,
+        bCategoryId,
+        bSubjectId,
+        bAppealId,
       ])
         expect(ids.has(id)).toBe(false);
     }
