@@ -166,7 +166,7 @@ async function pickItem(page: Page, title: string) {
     .click();
 }
 
-describe('landlord scoring in the admin', { timeout: 60_000 }, () => {
+describe('landlord scoring in the admin', { timeout: 180_000 }, () => {
   it('a grid worker on a phone records a deduction and sees the score drop on the file', async () => {
     const { context, page } = await loginAs(
       browser,

@@ -41,8 +41,6 @@ afterAll(async () => {
 /** Logged in through the login page; an uncaught error in the page is printed (a failing step says why). */
 async function as(username: string, viewport?: { width: number; height: number }) {
   const r = await loginAs(browser, server.url, { tenant: 'yiwu', username }, viewport);
-  // Four test runs and builds may share two cores: a page's first render can take a while.
-  r.page.setDefaultTimeout(45_000);
   r.page.on('pageerror', (e) => console.error(`page error (${username}): ${e.stack ?? e.message}`));
   r.page.on('response', (res) => {
     if (res.status() >= 400 && !res.url().includes('/api/'))

@@ -130,7 +130,9 @@ export async function loginAs(
 ): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport, baseURL: base, acceptDownloads: true });
   const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
+  // The browser test files run two at a time on two shared cores beside their API servers and workers:
+  // a first render can take tens of seconds there, so a wait gives up only well past that.
+  page.setDefaultTimeout(45_000);
   await page.goto('/login');
   if (who.tenant) await page.fill('#tenant', who.tenant);
   else await page.click('[data-testid=operator-login]');
