@@ -58,7 +58,13 @@ try {
   const builtFrom = existsSync(built) && existsSync(stamp) ? Number(readFileSync(stamp, 'utf8')) : -1;
   if (current > builtFrom) {
     process.stdout.write('building the admin app (apps/admin/dist is missing or stale)…\n');
-    const r = spawnSync('pnpm', ['--filter', '@civicgrid/admin', 'build'], { cwd: root, stdio: 'inherit' });
+    // Always a production bundle: a caller's NODE_ENV (vitest sets `test`) would otherwise give React's
+    // development build (three times the size, and slower) to whoever serves this dist next.
+    const r = spawnSync('pnpm', ['--filter', '@civicgrid/admin', 'build'], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
     if (r.status !== 0) {
       process.stderr.write(
         'the admin app did not build; the API would serve no UI. Fix the build and run pnpm start again.\n',
