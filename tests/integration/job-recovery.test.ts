@@ -1,57 +1,27 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Database } from '@civicgrid/db';
 import { createJobClient, type JobClient } from '@civicgrid/jobs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobTestHost, workPlugin } from '../support/job-plugins.ts';
 import {
   BACKENDS,
+  exitOf,
   jobTenant,
   openJobTestDatabase,
   rowsOf,
   runIn,
   runReaches,
+  spawnTestWorker,
   type TestBackend,
   testBackend,
   waitFor,
 } from '../support/jobs.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = fileURLToPath(new URL('../support/job-worker-entry.ts', import.meta.url));
 const host = jobTestHost([workPlugin]);
 
-/** A real worker process (node + tsx's loader: one process, so SIGKILL hits the worker itself). */
-async function spawnWorker(backend: TestBackend): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_APP_URL: inject('db').appUrl,
-      JT_BACKEND: JSON.stringify(backend.cfg),
-      JT_PREFIX: backend.prefix,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stderr!.on('data', (d) => {
-    out += d;
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('ready')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before ready: ${out}`)));
-  });
-  return child;
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null)
-      resolve({ code: child.exitCode, signal: child.signalCode });
-    else child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
+const spawnWorker = (backend: TestBackend) => spawnTestWorker(ENTRY, backend);
 
 const resultOf = (db: Database, tenantId: string, period: string) =>
   rowsOf(
@@ -98,7 +68,7 @@ describe.each(BACKENDS)('worker crashes on %s', (kind) => {
       return r?.state === 'running' && r.progress > 0;
     });
     first.kill('SIGKILL');
-    expect((await exited(first)).signal).toBe('SIGKILL');
+    expect((await exitOf(first)).signal).toBe('SIGKILL');
     // Its transaction died with it: nothing of the half-done work is there.
     expect(await resultOf(db, killed, period)).toEqual([]);
 
@@ -125,7 +95,7 @@ describe.each(BACKENDS)('worker crashes on %s', (kind) => {
     });
     await waitFor('the job to run', async () => (await runIn(db, tenant, jobId))?.state === 'running');
     w.kill('SIGTERM');
-    expect(await exited(w)).toEqual({ code: 0, signal: null });
+    expect(await exitOf(w)).toEqual({ code: 0, signal: null });
     expect((await runIn(db, tenant, jobId))?.state).toBe('completed');
     expect(await resultOf(db, tenant, '2026-07')).toEqual([
       { subjects: 15, points: expect.any(Number), deductions: 15 },

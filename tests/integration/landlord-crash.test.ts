@@ -1,9 +1,18 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createJobClient, type JobClient } from '@civicgrid/jobs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type TestApp } from '../support/app.ts';
-import { rowsOf, runIn, runReaches, type TestBackend, testBackend, waitFor } from '../support/jobs.ts';
+import {
+  exitOf,
+  rowsOf,
+  runIn,
+  runReaches,
+  spawnTestWorker,
+  type TestBackend,
+  testBackend,
+  waitFor,
+} from '../support/jobs.ts';
 import { type LandlordCity, landlordCity, monthRows, Y1 } from './landlord-fixture.ts';
 
 /**
@@ -11,7 +20,6 @@ import { type LandlordCity, landlordCity, monthRows, Y1 } from './landlord-fixtu
  * whole chunks and the run's cursor; the stalled job, taken up by another worker as the same job run,
  * resumes after the cursor and ends with exactly the rows an undisturbed run writes.
  */
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = fileURLToPath(new URL('./landlord-worker.ts', import.meta.url));
 const N = 4000;
 const P = `${Y1}-06`;
@@ -23,36 +31,10 @@ let c: LandlordCity;
 const children: ChildProcess[] = [];
 
 async function spawnWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
-    cwd: root,
-    env: {
-      ...process.env,
-      DATABASE_APP_URL: inject('db').appUrl,
-      JT_BACKEND: JSON.stringify(backend.cfg),
-      JT_PREFIX: backend.prefix,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = await spawnTestWorker(ENTRY, backend);
   children.push(child);
-  let out = '';
-  child.stderr!.on('data', (d) => {
-    out += d;
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('ready')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before ready: ${out}`)));
-  });
   return child;
 }
-
-const exited = (child: ChildProcess) =>
-  new Promise<NodeJS.Signals | null>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve(child.signalCode);
-    else child.once('exit', (_code, signal) => resolve(signal));
-  });
 
 const runRow = async () =>
   (
@@ -152,7 +134,7 @@ describe('the assessment and a worker killed mid-run', () => {
       10,
     );
     first.kill('SIGKILL');
-    expect(await exited(first)).toBe('SIGKILL');
+    expect((await exitOf(first)).signal).toBe('SIGKILL');
     // Whole chunks only, each with the cursor that counts it; the report and the completion are not there.
     const half = (await runRow())!;
     expect(half.state).toBe('running');

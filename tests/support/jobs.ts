@@ -1,5 +1,7 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { type Database, DEFAULT_APP_ROLE, migrate, openDatabase } from '@civicgrid/db';
 import { type JobBackendConfig, prepareJobBackend } from '@civicgrid/jobs';
 import { saveModule } from '@civicgrid/tenancy';
@@ -182,3 +184,40 @@ export function rawQueue(backend: TestBackend, name: string): { queue: Queue; cl
   ) as unknown as Queue;
   return { queue, close: () => queue.close() };
 }
+
+/**
+ * A real worker process running `entry` (node + tsx's loader: one process, so SIGKILL hits the worker
+ * itself) on the test database and `backend`; resolves once it prints `ready`.
+ */
+export async function spawnTestWorker(entry: string, backend: TestBackend): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: fileURLToPath(new URL('../../', import.meta.url)),
+    env: {
+      ...process.env,
+      DATABASE_APP_URL: inject('db').appUrl,
+      JT_BACKEND: JSON.stringify(backend.cfg),
+      JT_PREFIX: backend.prefix,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stderr!.on('data', (d) => {
+    out += d;
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('ready')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before ready: ${out}`)));
+  });
+  return child;
+}
+
+/** How a child process ended (at once if it already has). */
+export const exitOf = (child: ChildProcess) =>
+  new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null)
+      resolve({ code: child.exitCode, signal: child.signalCode });
+    else child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
