@@ -1,16 +1,18 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  buildAdmin,
+  BROWSER_SETUP_MS,
   DEMO_PASSWORD,
   launchBrowser,
   loginAs,
   menuTexts,
   okModal,
+  releaseBrowserTurn,
   requireChromium,
   type Server,
   screenshot,
   startServer,
+  takeBrowserTurn,
 } from './support.ts';
 
 /**
@@ -26,14 +28,15 @@ let closeBrowser: () => Promise<void>;
 
 beforeAll(async () => {
   requireChromium();
-  buildAdmin();
+  await takeBrowserTurn();
   server = await startServer({ worker: true });
   ({ browser, close: closeBrowser } = await launchBrowser());
-}, 240_000);
+}, BROWSER_SETUP_MS);
 
 afterAll(async () => {
   await closeBrowser?.();
   await server?.stop();
+  releaseBrowserTurn();
 });
 
 type Call = <T = unknown>(path: string, init?: { method?: string; body?: unknown }) => Promise<T>;

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  buildAdmin,
+  BROWSER_SETUP_MS,
   launchBrowser,
   loginAs,
   menuTexts,
@@ -9,10 +9,12 @@ import {
   pickOption,
   pickUnit,
   recordScripts,
+  releaseBrowserTurn,
   requireChromium,
   type Server,
   screenshot,
   startServer,
+  takeBrowserTurn,
 } from './support.ts';
 
 /**
@@ -25,14 +27,15 @@ let closeBrowser: () => Promise<void>;
 
 beforeAll(async () => {
   requireChromium(); // first, so a machine without it fails at once with the way to get it
-  buildAdmin();
+  await takeBrowserTurn();
   server = await startServer();
   ({ browser, close: closeBrowser } = await launchBrowser());
-}, 240_000);
+}, BROWSER_SETUP_MS);
 
 afterAll(async () => {
   await closeBrowser?.();
   await server?.stop();
+  releaseBrowserTurn();
 });
 
 const tenantAdmin = () => loginAs(browser, server.url, { tenant: 'yiwu', username: 'admin' });

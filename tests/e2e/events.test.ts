@@ -1,15 +1,17 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  buildAdmin,
+  BROWSER_SETUP_MS,
   launchBrowser,
   loginAs,
   menuTexts,
   pickUnit,
+  releaseBrowserTurn,
   requireChromium,
   type Server,
   screenshot,
   startServer,
+  takeBrowserTurn,
 } from './support.ts';
 
 /**
@@ -23,16 +25,17 @@ let closeBrowser: () => Promise<void>;
 
 beforeAll(async () => {
   requireChromium();
-  buildAdmin();
+  await takeBrowserTurn();
   // With the worker: deadline jobs fire, so a missed limit draws its supervision card.
   server = await startServer({ worker: true });
   ({ browser, close: closeBrowser } = await launchBrowser());
   redEvent = await reportRed();
-}, 240_000);
+}, BROWSER_SETUP_MS);
 
 afterAll(async () => {
   await closeBrowser?.();
   await server?.stop();
+  releaseBrowserTurn();
 });
 
 const PHONE = { width: 390, height: 844 };

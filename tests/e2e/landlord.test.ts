@@ -1,17 +1,19 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  buildAdmin,
+  BROWSER_SETUP_MS,
   DEMO_PASSWORD,
   launchBrowser,
   loginAs,
   menuTexts,
   okModal,
   pickUnit,
+  releaseBrowserTurn,
   requireChromium,
   type Server,
   screenshot,
   startServer,
+  takeBrowserTurn,
 } from './support.ts';
 
 /**
@@ -94,7 +96,7 @@ let bonus: Item;
 
 beforeAll(async () => {
   requireChromium();
-  buildAdmin();
+  await takeBrowserTurn();
   // With the worker: last month's assessment runs as the monthly job does.
   server = await startServer({ worker: true });
   ({ browser, close: closeBrowser } = await launchBrowser());
@@ -146,11 +148,12 @@ beforeAll(async () => {
     if (reported === 0) await new Promise((r) => setTimeout(r, 250));
   }
   expect(reported).toBe(1);
-}, 240_000);
+}, BROWSER_SETUP_MS);
 
 afterAll(async () => {
   await closeBrowser?.();
   await server?.stop();
+  releaseBrowserTurn();
 });
 
 const fileScore = async (page: Page) =>

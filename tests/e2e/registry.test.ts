@@ -6,16 +6,18 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf, workbook } from '../support/xlsx.ts';
 import {
-  buildAdmin,
+  BROWSER_SETUP_MS,
   launchBrowser,
   loginAs,
   pickOption,
   pickUnit,
+  releaseBrowserTurn,
   requireChromium,
   SCREENSHOTS,
   type Server,
   screenshot,
   startServer,
+  takeBrowserTurn,
 } from './support.ts';
 
 /**
@@ -28,14 +30,15 @@ let closeBrowser: () => Promise<void>;
 
 beforeAll(async () => {
   requireChromium();
-  buildAdmin();
+  await takeBrowserTurn();
   server = await startServer({ worker: true });
   ({ browser, close: closeBrowser } = await launchBrowser());
-}, 240_000);
+}, BROWSER_SETUP_MS);
 
 afterAll(async () => {
   await closeBrowser?.();
   await server?.stop();
+  releaseBrowserTurn();
 });
 
 /** Logged in through the login page; an uncaught error in the page is printed (a failing step says why). */

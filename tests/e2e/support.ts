@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,54 @@ export async function launchBrowser(): Promise<{ browser: Browser; close(): Prom
   requireChromium();
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   return { browser, close: () => browser.close() };
+}
+
+/**
+ * How long a browser file's setup may take: besides the build and the server, it waits its turn.
+ */
+export const BROWSER_SETUP_MS = 15 * 60_000;
+
+const TURN = join(ROOT, 'test-results/.browser-turn');
+let holdingTurn = false;
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * One browser test file at a time (the integration files keep running beside it): two Chromiums, two
+ * API servers and two workers on two shared cores starved each other's pages past any sane wait. The
+ * turn is a directory (mkdir is atomic) holding the holder's pid; a dead holder's turn is taken over.
+ * Also builds the admin first, as every browser file needs it.
+ */
+export async function takeBrowserTurn(): Promise<void> {
+  mkdirSync(join(ROOT, 'test-results'), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(TURN);
+      writeFileSync(join(TURN, 'pid'), String(process.pid));
+      holdingTurn = true;
+      process.once('exit', releaseBrowserTurn);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(existsSync(join(TURN, 'pid')) ? readFileSync(join(TURN, 'pid'), 'utf8') : 0);
+      if (pid > 0 && !alive(pid)) rmSync(TURN, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  buildAdmin();
+}
+
+/** Ends this file's browser turn (afterAll; also on exit). */
+export function releaseBrowserTurn() {
+  if (!holdingTurn) return;
+  holdingTurn = false;
+  rmSync(TURN, { recursive: true, force: true });
 }
 
 /** Builds apps/admin when its dist is missing or stale (the same step `pnpm start` runs). */
