@@ -12,3 +12,14 @@ export type { DivisionImporter } from './services/division.ts';
 export { type ModuleRuntime, switchModule } from './services/modules.ts';
 export { provisionTenant, type TenantProvisioning } from './services/provision.ts';
 export { type SignedContext, signBody, signedContextOf } from './signed.ts';
+export {
+  acceptFileBodies,
+  fileHeaders,
+  fileRefused,
+  PHOTO_TYPES,
+  storeUpload,
+  UPLOAD_KINDS,
+  type UploadKind,
+  type UploadLimits,
+  uploadFileName,
+} from './uploads.ts';
