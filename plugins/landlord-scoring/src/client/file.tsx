@@ -32,6 +32,7 @@ import {
   useMe,
   useTitle,
 } from './kit.tsx';
+import { RecordPhotos } from './photos.tsx';
 
 const ScoreChart = lazy(() => import('./score-chart.tsx'));
 
@@ -97,7 +98,17 @@ function AppealDialog({ record, onClose }: { record: FileRecord | null; onClose:
   );
 }
 
-function RecordLine({ r, onAppeal }: { r: FileRecord; onAppeal?: () => void }) {
+function RecordLine({
+  r,
+  onAppeal,
+  canAddPhotos,
+  onChanged,
+}: {
+  r: FileRecord;
+  onAppeal?: () => void;
+  canAddPhotos: boolean;
+  onChanged: () => void;
+}) {
   const t = useTranslate();
   const title = useTitle();
   const sign = r.effect === 'deduction' ? '−' : '+';
@@ -106,15 +117,22 @@ function RecordLine({ r, onAppeal }: { r: FileRecord; onAppeal?: () => void }) {
       data-testid="ls-record"
       data-id={r.id}
       data-voided={r.voided}
-      actions={
-        onAppeal
+      actions={[
+        <RecordPhotos
+          key="photos"
+          recordId={r.id}
+          count={r.photos}
+          canAdd={canAddPhotos && !r.voided}
+          onAdded={onChanged}
+        />,
+        ...(onAppeal
           ? [
               <Button key="appeal" size="small" onClick={onAppeal} data-testid="ls-appeal">
                 {t('landlord-scoring.file.appeal')}
               </Button>,
             ]
-          : []
-      }
+          : []),
+      ]}
     >
       <div style={{ width: '100%' }}>
         <Space wrap size={4}>
@@ -256,6 +274,8 @@ export default function FilePage() {
           renderItem={(r) => (
             <RecordLine
               r={r}
+              canAddPhotos={may(me, PERMISSIONS.recordCreate)}
+              onChanged={() => void load()}
               onAppeal={
                 canAppeal && !r.voided && r.appealState !== 'pending' ? () => setAppealing(r) : undefined
               }

@@ -30,6 +30,8 @@ export interface FileRecord {
   voided: boolean;
   voidReason: string | null;
   appealState: string | null;
+  /** evidence photos on it */
+  photos: number;
 }
 
 /** A subject's file (一户一档 / 一铺一档). */

@@ -98,6 +98,16 @@ const PAIRS: Record<string, [string, string]> = {
   'form.cap': ['，每月最多 {{cap}} 分', ', at most {{cap}} a month'],
   'form.itemLabel': ['{{title}}（{{points}}{{cap}}）', '{{title}} ({{points}}{{cap}})'],
 
+  'photos.title': ['现场照片', 'Evidence photos'],
+  'photos.add': ['拍照 / 选择照片', 'Take or pick photos'],
+  'photos.button': ['照片（{{count}}）', 'Photos ({{count}})'],
+  'photos.upload': ['上传照片', 'Upload the photos'],
+  'photos.added': ['照片已上传', 'Photos added'],
+  'photos.someFailed': [
+    '记录已保存，但以下照片未能上传（可在档案中补传）：{{list}}',
+    'Recorded, but these photos were refused (add them on the file): {{list}}',
+  ],
+
   'appeals.title': ['申诉复核', 'Appeals to review'],
   'appeals.uphold': ['申诉成立', 'Uphold'],
   'appeals.reject': ['驳回', 'Reject'],

@@ -1,6 +1,19 @@
 import { ApiError, api } from '@civicgrid/admin-kit';
 import { useTranslate } from '@refinedev/core';
-import { Alert, App, Button, Card, Col, DatePicker, Form, Input, Row, Segmented, Select } from 'antd';
+import {
+  Alert,
+  App,
+  Button,
+  Card,
+  Col,
+  DatePicker,
+  Form,
+  Input,
+  Row,
+  Segmented,
+  Select,
+  type UploadFile,
+} from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useEffect, useMemo, useState } from 'react';
 import { useNavigate, useSearchParams } from 'react-router';
@@ -13,6 +26,7 @@ import {
   useIsPhone,
   useTitle,
 } from './kit.tsx';
+import { PhotoPicker, uploadPhotos } from './photos.tsx';
 
 interface Values {
   subjectId: string;
@@ -20,6 +34,7 @@ interface Values {
   occurredOn: Dayjs;
   note?: string;
   witness?: string;
+  photos?: UploadFile[];
 }
 type Effect = 'deduction' | 'bonus';
 const FIELDS = ['subjectId', 'itemCode', 'occurredOn', 'note', 'witness'] as const;
@@ -159,8 +174,12 @@ export default function RecordPage() {
         ...(v.note?.trim() ? { note: v.note.trim() } : {}),
         ...(v.witness?.trim() ? { witness: v.witness.trim() } : {}),
       };
-      await api(`${BASE}/records`, { method: 'POST', body });
-      void message.success(t('landlord-scoring.form.done'));
+      const created = await api<{ id: string }>(`${BASE}/records`, { method: 'POST', body });
+      // The record stands on its own; a photo refused (type, size) is said, and can be added on the file.
+      const failed = await uploadPhotos(created.id, v.photos ?? [], errorText);
+      if (failed.length)
+        void message.warning(t('landlord-scoring.photos.someFailed', { list: failed.join('; ') }), 8);
+      else void message.success(t('landlord-scoring.form.done'));
       navigate(`${BASE}/subjects/${v.subjectId}`);
     } catch (err) {
       if (err instanceof ApiError && err.details.length > 0) {
@@ -271,6 +290,9 @@ export default function RecordPage() {
         </Row>
         <Form.Item name="note" label={t('landlord-scoring.field.note')}>
           <Input.TextArea id="ls-note" rows={3} maxLength={2000} />
+        </Form.Item>
+        <Form.Item name="photos" label={t('landlord-scoring.photos.title')}>
+          <PhotoPicker />
         </Form.Item>
         <Button type="primary" htmlType="submit" block={phone} loading={busy} data-testid="ls-record-submit">
           {t('landlord-scoring.form.submit')}

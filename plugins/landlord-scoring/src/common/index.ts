@@ -37,6 +37,8 @@ export interface ScoringSettings {
   referralAt: number;
   floorAtZero: boolean;
   redFlag: { months: number; minBonus: number };
+  /** the largest evidence photo, MB */
+  evidenceMaxMb: number;
   /** the monthly assessment's cron (tenant time zone) */
   assessmentCron: string;
 }

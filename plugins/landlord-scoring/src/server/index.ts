@@ -2,6 +2,7 @@ import { defineServerPlugin } from '@civicgrid/kernel';
 import { PERMISSIONS } from '../common/index.ts';
 import { assessmentJob } from './assess.ts';
 import { seedDefaults } from './catalogue.ts';
+import { evidenceRoutes } from './routes/evidence.ts';
 import { houseRoutes } from './routes/houses.ts';
 import { recordRoutes } from './routes/records.ts';
 import { reportRoutes } from './routes/reports.ts';
@@ -55,6 +56,7 @@ export const landlordScoringPlugin = defineServerPlugin({
     subjectRoutes(app, deps);
     houseRoutes(app);
     recordRoutes(app);
+    evidenceRoutes(app, deps);
     ruleRoutes(app);
     reportRoutes(app, deps);
   },

@@ -23,6 +23,8 @@ export const settingsSchema: SettingsSchema = {
       pattern: '^\\s*[0-9*,/-]+(\\s+[0-9*,/-]+){4}\\s*$',
       default: '0 2 1 * *',
     },
+    // Largest evidence photo accepted on a record, in MB (as events' attachmentMaxMb).
+    evidenceMaxMb: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
     // A red-flag (model) shop: no deduction in the last `months` months (the assessed one included)
     // and at least `minBonus` bonus points over the same months.
     redFlag: {

@@ -19,6 +19,7 @@ interface RecordRow {
   voided: boolean;
   voidReason: string | null;
   appealState: string | null;
+  photos: number;
 }
 
 /**
@@ -43,7 +44,9 @@ export async function subjectFile(ctx: UserContext, s: SubjectRef, settings: Sco
             r.note, r.witness, r.recorded_by as "recordedBy", r.created_at as "createdAt", r.voided,
             r.void_reason as "voidReason",
             (select a.state from landlord_scoring_appeal a where a.tenant_id = r.tenant_id and a.record_id = r.id
-              order by a.filed_at desc limit 1) as "appealState"
+              order by a.filed_at desc limit 1) as "appealState",
+            (select count(*)::int from landlord_scoring_evidence e where e.tenant_id = r.tenant_id
+                and e.record_id = r.id) as photos
        from landlord_scoring_record r join landlord_scoring_item i on i.tenant_id = r.tenant_id and i.id = r.item_id
       where r.tenant_id = ? and r.subject_id = ? and r.occurred_on between ?::date and ?::date
       order by r.occurred_on, r.created_at`,

@@ -37,10 +37,13 @@ const AppealView = Type.Object({
   decidedAt: Type.Union([Type.String(), Type.Null()]),
 });
 
-/** A record with its subject, if the caller may read the subject; null otherwise (a 404 to her). */
-async function visibleRecord(ctx: ReturnType<typeof userContextOf>, id: string) {
+/**
+ * A record with its subject, if the caller may read the subject; null otherwise (a 404 to her).
+ * `lock`: the record's row is locked (two uploads at once cannot both pass the photo count).
+ */
+export async function visibleRecord(ctx: ReturnType<typeof userContextOf>, id: string, lock = false) {
   const [r] = await ctx.tx.query<{ id: string; subjectId: string; voided: boolean }>(
-    `select id, subject_id as "subjectId", voided from landlord_scoring_record where tenant_id = ? and id = ?`,
+    `select id, subject_id as "subjectId", voided from landlord_scoring_record where tenant_id = ? and id = ?${lock ? ' for update' : ''}`,
     [ctx.tx.tenantId, id],
   );
   const subject = r ? await visibleSubject(ctx, r.subjectId) : null;

@@ -41,6 +41,8 @@ export const FileView = Type.Object({
       voided: Type.Boolean(),
       voidReason: OptStr,
       appealState: OptStr,
+      /** evidence photos on the record */
+      photos: Int,
     }),
   ),
   assessments: Type.Array(
