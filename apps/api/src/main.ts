@@ -1,17 +1,11 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  dbConfigFrom,
-  type EmbeddedDatabase,
-  ensureAppRole,
-  migrate,
-  startEmbeddedPostgres,
-} from '@civicgrid/db';
-import { createJobClient, jobBackendFromEnv, prepareJobBackend } from '@civicgrid/jobs';
+import { dbConfigFrom, type EmbeddedDatabase, startEmbeddedPostgres } from '@civicgrid/db';
+import { createJobClient, jobBackendFromEnv } from '@civicgrid/jobs';
 import { piiFromEnv } from '@civicgrid/registry';
 import { serveAdmin } from './admin-static.ts';
-import { allMigrations, createApi, loadDivisionImporter, openCoreDatabase, pluginHost } from './app.ts';
-import { appendOnlyTables } from './platform.ts';
+import { createApi, loadDivisionImporter, openCoreDatabase, pluginHost } from './app.ts';
+import { prepareSchema } from './schema.ts';
 import { localSecrets } from './secrets.ts';
 import { generatePassword, seedDemo } from './seed.ts';
 import { superviseWorker } from './worker-process.ts';
@@ -27,10 +21,13 @@ let jwtSecret = env.JWT_SECRET;
 // PII_KEYS / PII_HASH_KEY as given, or the embedded default's own from .data (handed to the worker too).
 let piiEnv = { PII_KEYS: env.PII_KEYS, PII_HASH_KEY: env.PII_HASH_KEY };
 let pii = piiFromEnv(piiEnv);
-if (env.DATABASE_URL) {
-  ownerUrl = env.DATABASE_URL;
-  if (!jwtSecret) throw new Error('JWT_SECRET must be set when DATABASE_URL is set');
-  if (!pii) throw new Error('PII_KEYS and PII_HASH_KEY must be set when DATABASE_URL is set');
+if (env.DATABASE_URL || env.DATABASE_APP_URL) {
+  // A replica of a deployment may hold the application role only: the migration step had the owner.
+  ownerUrl = env.DATABASE_URL ?? '';
+  if (!ownerUrl && env.MIGRATE_ON_START !== 'false')
+    throw new Error('DATABASE_URL (the owner) must be set, or MIGRATE_ON_START=false with DATABASE_APP_URL');
+  if (!jwtSecret) throw new Error('JWT_SECRET must be set with an external database');
+  if (!pii) throw new Error('PII_KEYS and PII_HASH_KEY must be set with an external database');
 } else {
   const secrets = await localSecrets(dataDir);
   log(`no DATABASE_URL: starting embedded PostgreSQL with data in ${dataDir}/pg`);
@@ -45,13 +42,14 @@ if (env.DATABASE_URL) {
 }
 const cfg = dbConfigFrom(ownerUrl, env, appPassword);
 const host = pluginHost(undefined, pii);
-const applied = await migrate(cfg.ownerUrl, allMigrations(host));
-if (applied.length) log(`migrations applied: ${applied.join(', ')}`);
-if (cfg.appPassword) await ensureAppRole(cfg.ownerUrl, cfg.appRole, cfg.appPassword, appendOnlyTables);
-const db = await openCoreDatabase(cfg.appUrl, cfg.poolSize, host);
 // Queues: Redis when REDIS_URL is set, else BullMQ's PostgreSQL backend in this same database.
 const backend = jobBackendFromEnv(env, cfg.appUrl);
-await prepareJobBackend(backend, cfg.ownerUrl, cfg.appRole);
+// A deployment migrates once in its own step (apps/api/src/migrate.ts) and sets MIGRATE_ON_START=false.
+if (env.MIGRATE_ON_START !== 'false') {
+  const { applied } = await prepareSchema(cfg, host, backend);
+  if (applied.length) log(`migrations applied: ${applied.join(', ')}`);
+}
+const db = await openCoreDatabase(cfg.appUrl, cfg.poolSize, host);
 const jobs = createJobClient({ host, db, backend });
 
 const app = await createApi(db, {
