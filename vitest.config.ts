@@ -7,6 +7,9 @@ export default defineConfig({
     reporters: ['default', './tests/support/summary-reporter.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // expect.poll gives up after 1 s by default: a browser page on two busy cores can take longer to
+    // re-render, and a poll that outlives the wait only costs time when the test would fail anyway.
+    expect: { poll: { timeout: 30_000 } },
     // Two cores here: more workers only fight over them.
     maxWorkers: 2,
   },

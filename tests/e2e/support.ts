@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { createTestDatabase, type TestDatabase } from '@civicgrid/testing';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { onTestFailed } from 'vitest';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -169,6 +170,41 @@ export async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 }
 
+/**
+ * When the running test fails, saves what this page showed and prints where it was and what went
+ * wrong in it (script errors, console errors, failed or refused requests): a timeout alone says only
+ * that something never appeared.
+ */
+export function explainFailures(page: Page) {
+  const trail: string[] = [];
+  const note = (line: string) => {
+    trail.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
+    if (trail.length > 40) trail.shift();
+  };
+  page.on('pageerror', (e) => note(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') note(`console ${m.type()}: ${m.text()}`);
+  });
+  page.on('requestfailed', (r) => note(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', (r) => {
+    if (r.status() >= 400) note(`${r.status()} ${r.request().method()} ${r.url()}`);
+  });
+  page.on('framenavigated', (f) => {
+    if (f === page.mainFrame()) note(`at ${f.url()}`);
+  });
+  try {
+    onTestFailed(async ({ task }) => {
+      const name = `failed-${task.name.replace(/[^\p{L}\p{N}]+/gu, '-').slice(0, 60)}`;
+      await screenshot(page, name).catch(() => {});
+      process.stderr.write(
+        `\n[browser] ${task.name}: page at ${page.url()}, screenshot ${name}.png\n${trail.join('\n')}\n`,
+      );
+    });
+  } catch {
+    // Outside a running test (a beforeAll): nothing to attach to.
+  }
+}
+
 /** A fresh browser context (its own storage) logged in through the login page. */
 export async function loginAs(
   browser: Browser,
@@ -181,6 +217,7 @@ export async function loginAs(
   // The browser test files run two at a time on two shared cores beside their API servers and workers:
   // a first render can take tens of seconds there, so a wait gives up only well past that.
   page.setDefaultTimeout(45_000);
+  explainFailures(page);
   await page.goto('/login');
   if (who.tenant) await page.fill('#tenant', who.tenant);
   else await page.click('[data-testid=operator-login]');
@@ -188,6 +225,9 @@ export async function loginAs(
   await page.fill('#password', who.password ?? DEMO_PASSWORD);
   await page.click('[data-testid=login-submit]');
   await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  // The signed-in frame has loaded (its chunk, /me): a test's next page.goto then never cuts the first
+  // page's loading short.
+  await page.waitForSelector('[data-testid=logout]');
   return { context, page };
 }
 
