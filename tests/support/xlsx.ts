@@ -15,10 +15,10 @@ export async function workbook(rows: string[][], sheetName = 'Sheet1'): Promise<
   return Buffer.concat(chunks);
 }
 
-/** A workbook's first sheet as rows of text. */
-export async function rowsOf(file: Buffer): Promise<string[][]> {
+/** A workbook's first sheet (or the `which`-th, from 0) as rows of text. */
+export async function rowsOf(file: Buffer, which = 0): Promise<string[][]> {
   const rows: string[][] = [];
-  for await (const r of readSheet(Readable.from([file]))) rows.push(r.cells);
+  for await (const r of readSheet(Readable.from([file]), which)) rows.push(r.cells);
   return rows;
 }
 

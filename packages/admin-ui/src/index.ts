@@ -1,3 +1,4 @@
+export { saveBlob } from './download.ts';
 export { errorText, useErrorText } from './errors.ts';
 export { useIsPhone, useMe } from './hooks.ts';
 export { childrenOf, type OrgUnit, OrgUnitPicker, scopeRoots } from './org-unit-picker.tsx';

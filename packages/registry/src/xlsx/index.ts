@@ -12,6 +12,8 @@ export {
   readSheet,
   type SheetRow,
   type SheetWriter,
+  type WorkbookWriter,
   writeSheet,
+  writeWorkbook,
 } from './sheet.ts';
 export { licenceProblem, SHOP_EXAMPLE, SHOP_HEADERS } from './shops-template.ts';

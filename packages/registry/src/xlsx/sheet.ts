@@ -38,11 +38,11 @@ export function cellText(v: unknown): string {
 }
 
 /**
- * Rows of the first worksheet of an xlsx stream. Throws `NotXlsxError` when the bytes are not a
- * workbook (the route answers a 4xx naming the file); an error of `source` itself (upload too large,
- * client gone) is thrown as it is.
+ * Rows of the first worksheet of an xlsx stream (or the `which`-th, from 0). Throws `NotXlsxError` when
+ * the bytes are not a workbook (the route answers a 4xx naming the file); an error of `source` itself
+ * (upload too large, client gone) is thrown as it is.
  */
-export async function* readSheet(source: Readable): AsyncGenerator<SheetRow> {
+export async function* readSheet(source: Readable, which = 0): AsyncGenerator<SheetRow> {
   // exceljs pipes `source` into its unzipper, and pipe() does not pass errors on: without this race a
   // failing upload would leave the reader waiting for bytes forever.
   // (One promise per step: racing every step against one long-lived promise would pile a reaction
@@ -67,6 +67,7 @@ export async function* readSheet(source: Readable): AsyncGenerator<SheetRow> {
     worksheets: 'emit',
   });
   let seenSheet = false;
+  let index = 0;
   try {
     const sheets = (reader as unknown as AsyncIterable<AsyncIterable<ExcelJSTypes.Row>>)[
       Symbol.asyncIterator
@@ -75,13 +76,13 @@ export async function* readSheet(source: Readable): AsyncGenerator<SheetRow> {
       const rows = s.value[Symbol.asyncIterator]();
       // Later sheets are skipped, but their entries must still be drained for the zip to finish.
       for (let r = await next(rows); !r.done; r = await next(rows)) {
-        if (seenSheet) continue;
+        if (seenSheet || index !== which) continue;
         const values = r.value.values as unknown[];
         const cells: string[] = [];
         for (let i = 1; i < values.length; i++) cells.push(cellText(values[i]));
         yield { line: r.value.number, cells };
       }
-      seenSheet = true;
+      if (index++ === which) seenSheet = true;
     }
   } catch (err) {
     if (err instanceof SourceError) throw err.cause;
@@ -111,21 +112,46 @@ export interface SheetWriter {
 }
 
 export function writeSheet(out: Writable, sheetName: string, headers: readonly string[]): SheetWriter {
+  const wb = writeWorkbook(out);
+  const sheet = wb.sheet(sheetName, headers);
+  return {
+    add: sheet.add,
+    async end() {
+      await wb.end();
+    },
+  };
+}
+
+/** A workbook of several sheets written one after the other, each row committed as it is added. */
+export interface WorkbookWriter {
+  /** Starts the next sheet (the one before it is finished first). */
+  sheet(name: string, headers: readonly string[]): Pick<SheetWriter, 'add'>;
+  end(): Promise<void>;
+}
+
+export function writeWorkbook(out: Writable): WorkbookWriter {
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
     stream: out,
     useSharedStrings: false,
     useStyles: true,
   });
-  const ws = wb.addWorksheet(sheetName, { views: [{ state: 'frozen', ySplit: 1 }] });
-  ws.columns = headers.map((h) => ({ header: h, width: Math.max(10, h.length * 2 + 4) }));
-  ws.getRow(1).font = { bold: true };
-  ws.getRow(1).commit();
+  let current: ExcelJSTypes.Worksheet | null = null;
   return {
-    add(cells) {
-      ws.addRow([...cells]).commit();
+    sheet(name, headers) {
+      current?.commit();
+      const ws = wb.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 1 }] });
+      ws.columns = headers.map((h) => ({ header: h, width: Math.max(10, h.length * 2 + 4) }));
+      ws.getRow(1).font = { bold: true };
+      ws.getRow(1).commit();
+      current = ws;
+      return {
+        add(cells) {
+          ws.addRow([...cells]).commit();
+        },
+      };
     },
     async end() {
-      ws.commit();
+      current?.commit();
       await wb.commit();
     },
   };

@@ -1,7 +1,15 @@
-import { OrgUnitPicker, useIsPhone, useMe, useErrorText as useSharedErrorText } from '@civicgrid/admin-ui';
+import { apiRaw, may } from '@civicgrid/admin-kit';
+import {
+  OrgUnitPicker,
+  saveBlob,
+  useIsPhone,
+  useMe,
+  useErrorText as useSharedErrorText,
+} from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
-import { Button, Space, Tag } from 'antd';
-import { useCallback } from 'react';
+import { App, Button, Space, Tag } from 'antd';
+import { useCallback, useState } from 'react';
+import { PERMISSIONS } from '../common/index.ts';
 
 export const BASE = '/m/landlord-scoring';
 
@@ -133,5 +141,39 @@ export function UnitPicker(props: {
         </Button>
       )}
     </Space.Compact>
+  );
+}
+
+/**
+ * "Export to Excel" for a list: the same filters the page shows (the server keeps to the user's scope
+ * and writes the export to the audit log). Shown only to holders of `landlord-scoring.data.export`.
+ */
+export function ExportButton(props: {
+  path: string;
+  query: Record<string, string | number | boolean | undefined>;
+  fileName: string;
+  block?: boolean;
+}) {
+  const t = useTranslate();
+  const me = useMe();
+  const { message } = App.useApp();
+  const errorText = useErrorText();
+  const [busy, setBusy] = useState(false);
+  if (!may(me, PERMISSIONS.dataExport)) return null;
+  const run = async () => {
+    setBusy(true);
+    try {
+      const res = await apiRaw(`${BASE}${props.path}`, { query: props.query });
+      saveBlob(await res.blob(), props.fileName);
+    } catch (err) {
+      void message.error(errorText(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Button onClick={run} loading={busy} block={props.block} data-testid="ls-export">
+      {t('landlord-scoring.export')}
+    </Button>
   );
 }

@@ -7,6 +7,7 @@ const PAIRS: Record<string, [string, string]> = {
   pickUnit: ['选择组织单元', 'Pick an org unit'],
   all: ['全部', 'All'],
   none: ['暂无', 'None'],
+  export: ['导出 Excel', 'Export to Excel'],
 
   'kind.landlord': ['房东', 'Landlord'],
   'kind.shop': ['商铺', 'Shop'],

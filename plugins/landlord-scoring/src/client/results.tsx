@@ -4,7 +4,7 @@ import { Alert, Card, DatePicker, List, Segmented, Space, Spin, Table, Tabs, Tag
 import dayjs, { type Dayjs } from 'dayjs';
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router';
-import { BASE, FlagTag, ScoreTag, useErrorText, useIsPhone } from './kit.tsx';
+import { BASE, ExportButton, FlagTag, ScoreTag, useErrorText, useIsPhone } from './kit.tsx';
 
 interface Assessment {
   period: string;
@@ -306,14 +306,21 @@ export default function ResultsPage() {
       data-testid="ls-results"
       styles={{ body: { padding: phone ? 8 : undefined } }}
       extra={
-        <DatePicker
-          id="ls-period"
-          picker="month"
-          allowClear={false}
-          value={month}
-          onChange={(d) => d && setMonth(d)}
-          disabledDate={(d) => d.isAfter(dayjs(), 'month')}
-        />
+        <Space wrap>
+          <DatePicker
+            id="ls-period"
+            picker="month"
+            allowClear={false}
+            value={month}
+            onChange={(d) => d && setMonth(d)}
+            disabledDate={(d) => d.isAfter(dayjs(), 'month')}
+          />
+          <ExportButton
+            path="/results/export.xlsx"
+            query={{ period }}
+            fileName={`landlord-scoring-${period}.xlsx`}
+          />
+        </Space>
       }
     >
       <Tabs

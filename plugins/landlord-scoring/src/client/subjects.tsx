@@ -1,11 +1,12 @@
 import { apiRaw, may } from '@civicgrid/admin-kit';
 import { useTranslate } from '@refinedev/core';
 import { Alert, Button, Card, Input, List, Segmented, Space, Table, Typography } from 'antd';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { PERMISSIONS } from '../common/index.ts';
 import {
   BASE,
+  ExportButton,
   FlagTag,
   ScoreTag,
   type Subject,
@@ -34,14 +35,20 @@ export default function SubjectsPage() {
   const [rows, setRows] = useState<Subject[] | null>(null);
   const [total, setTotal] = useState(0);
   const [error, setError] = useState<string | null>(null);
+  const filters = useMemo(
+    () => ({
+      kind: kind === 'all' ? undefined : kind,
+      under: unit,
+      flag: flag === 'all' ? undefined : flag,
+      q: q.trim() || undefined,
+    }),
+    [kind, unit, flag, q],
+  );
   const load = useCallback(async () => {
     try {
       const res = await apiRaw(`${BASE}/subjects`, {
         query: {
-          kind: kind === 'all' ? undefined : kind,
-          under: unit,
-          flag: flag === 'all' ? undefined : flag,
-          q: q.trim() || undefined,
+          ...filters,
           _sort: 'name',
           _order: 'asc',
           _start: (page - 1) * PAGE,
@@ -56,7 +63,7 @@ export default function SubjectsPage() {
       setError(errorText(err));
       setRows([]);
     }
-  }, [kind, flag, unit, q, page, errorText]);
+  }, [filters, page, errorText]);
   useEffect(() => {
     void load();
   }, [load]);
@@ -68,11 +75,18 @@ export default function SubjectsPage() {
       data-testid="ls-subjects"
       styles={{ body: { padding: phone ? 8 : undefined } }}
       extra={
-        may(me, PERMISSIONS.recordCreate) && (
-          <Button type="primary" onClick={() => navigate(`${BASE}/record`)} data-testid="ls-record-new">
-            {t('landlord-scoring.file.record')}
-          </Button>
-        )
+        <Space wrap>
+          <ExportButton
+            path="/subjects/export.xlsx"
+            query={filters}
+            fileName="landlord-scoring-subjects.xlsx"
+          />
+          {may(me, PERMISSIONS.recordCreate) && (
+            <Button type="primary" onClick={() => navigate(`${BASE}/record`)} data-testid="ls-record-new">
+              {t('landlord-scoring.file.record')}
+            </Button>
+          )}
+        </Space>
       }
     >
       <Space wrap style={{ marginBottom: 12, width: '100%' }} direction={phone ? 'vertical' : 'horizontal'}>

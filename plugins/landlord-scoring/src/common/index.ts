@@ -13,6 +13,7 @@ export const PERMISSIONS = {
   ruleManage: 'landlord-scoring.rule.manage',
   assessmentRead: 'landlord-scoring.assessment.read',
   assessmentRun: 'landlord-scoring.assessment.run',
+  dataExport: 'landlord-scoring.data.export',
 } as const;
 
 /**

@@ -3,6 +3,7 @@ import { PERMISSIONS } from '../common/index.ts';
 import { assessmentJob } from './assess.ts';
 import { seedDefaults } from './catalogue.ts';
 import { evidenceRoutes } from './routes/evidence.ts';
+import { exportRoutes } from './routes/exports.ts';
 import { houseRoutes } from './routes/houses.ts';
 import { recordRoutes } from './routes/records.ts';
 import { reportRoutes } from './routes/reports.ts';
@@ -41,15 +42,19 @@ export const landlordScoringPlugin = defineServerPlugin({
     { key: P.ruleManage, title: { 'zh-CN': '修订扣分规则', en: 'Edit the rule catalogue' } },
     { key: P.assessmentRead, title: { 'zh-CN': '查看月度考评', en: 'View monthly assessments' } },
     { key: P.assessmentRun, title: { 'zh-CN': '重新运行月度考评', en: 'Run a monthly assessment' } },
+    {
+      key: P.dataExport,
+      title: { 'zh-CN': '导出档案和考评结果（Excel）', en: 'Export files and results (xlsx)' },
+    },
   ],
   defaultGrants: {
     'tenant-admin': Object.values(P),
-    'street-admin': [...GRID_WORK, P.appealReview, P.assessmentRead],
+    'street-admin': [...GRID_WORK, P.appealReview, P.assessmentRead, P.dataExport],
     // The community level reviews appeals (the rule); grid staff only file them.
-    'community-secretary': [...GRID_WORK, P.appealReview, P.assessmentRead],
-    'grid-leader': [...GRID_WORK, P.assessmentRead],
+    'community-secretary': [...GRID_WORK, P.appealReview, P.assessmentRead, P.dataExport],
+    'grid-leader': [...GRID_WORK, P.assessmentRead, P.dataExport],
     'grid-worker': GRID_WORK,
-    inspector: [P.subjectRead, P.ruleRead, P.assessmentRead],
+    inspector: [P.subjectRead, P.ruleRead, P.assessmentRead, P.dataExport],
   },
   settings: { schema: settingsSchema },
   routes(app, deps) {
@@ -59,6 +64,7 @@ export const landlordScoringPlugin = defineServerPlugin({
     evidenceRoutes(app, deps);
     ruleRoutes(app);
     reportRoutes(app, deps);
+    exportRoutes(app, deps);
   },
   jobs: [assessmentJob],
   async onTenantEnable({ tx }) {

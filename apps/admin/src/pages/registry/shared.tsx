@@ -1,21 +1,12 @@
 import { api, apiRaw, type Me, may } from '@civicgrid/admin-kit';
-import { useIsPhone } from '@civicgrid/admin-ui';
+import { saveBlob, useIsPhone } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
 import { App, Button, Space } from 'antd';
 import { type ReactNode, useEffect, useState } from 'react';
 import { Page } from '../../components/list.tsx';
 import { errorText } from './errors.ts';
 
-/** Saves a blob under a name: the browser's own download. */
-export function saveBlob(blob: Blob, name: string) {
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
-}
+export { saveBlob };
 
 /** Drops empty values: what a list filters on, as query parameters. */
 export const compact = (filters: Record<string, string | undefined>) =>

@@ -121,46 +121,65 @@ async function resolveSubject(ctx: UserContext, input: SubjectInput) {
   return { personId, shopId, unit };
 }
 
+/** The subjects list's filters: the list and its export take the same. */
+export const SUBJECT_FILTERS = {
+  kind: Type.Optional(Kind),
+  orgUnitId: Type.Optional(Uuid),
+  /** the unit or any unit below it (a grid's subjects are managed on its buildings and compounds) */
+  under: Type.Optional(Uuid),
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+  flag: Type.Optional(Type.Union([Type.Literal('yellow'), Type.Literal('red')])),
+};
+export interface SubjectFilter {
+  kind?: SubjectKind;
+  orgUnitId?: string;
+  q?: string;
+  flag?: string;
+  under?: string;
+}
+
+/**
+ * The filters as conditions on `s` (the subject), `la` (its latest assessment, SUBJECT_LIST_FROM) and
+ * the name columns; the caller adds her scope.
+ */
+export function subjectFilter(ctx: UserContext, q: SubjectFilter) {
+  const where = ['s.tenant_id = ?'];
+  const params: unknown[] = [ctx.tx.tenantId];
+  if (q.kind) where.push('s.kind = ?') && params.push(q.kind);
+  if (q.orgUnitId) where.push('s.org_unit_id = ?') && params.push(q.orgUnitId);
+  if (q.q) where.push(`${SUBJECT_NAME} like ?`) && params.push(`${q.q.replace(/[\\%_]/g, '\\$&')}%`);
+  if (q.flag) where.push('la.flag = ?') && params.push(q.flag);
+  if (q.under) {
+    const t = ctx.tx.tenantId;
+    where.push(
+      `s.org_unit_id in (select id from org_unit u where u.tenant_id = ? and ${inSubtreeOf('u.path_key', 'tenant_id = ? and id = ?')})`,
+    );
+    params.push(t, t, q.under, t, q.under);
+  }
+  return { where, params };
+}
+
+/** The subjects with their names and latest assessment (`la`: flag, period; its index on subject and period). */
+export const SUBJECT_LIST_FROM = `landlord_scoring_subject s ${SUBJECT_JOINS}
+  left join lateral (select a.flag, a.period from landlord_scoring_assessment a
+                      where a.tenant_id = s.tenant_id and a.subject_id = s.id
+                      order by a.period desc limit 1) la on true`;
+
 export function subjectRoutes(app: FastifyInstance, deps: PluginDeps) {
   app.get(
     '/subjects',
     {
       config: { access: { kind: 'permission', permission: PERMISSIONS.subjectRead } },
       schema: {
-        querystring: listQuery(['createdAt', 'name'], {
-          kind: Type.Optional(Kind),
-          orgUnitId: Type.Optional(Uuid),
-          /** the unit or any unit below it (a grid's subjects are managed on its buildings and compounds) */
-          under: Type.Optional(Uuid),
-          q: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
-          flag: Type.Optional(Type.Union([Type.Literal('yellow'), Type.Literal('red')])),
-        }),
+        querystring: listQuery(['createdAt', 'name'], SUBJECT_FILTERS),
         response: { 200: Type.Array(SubjectView), ...errorResponses },
       },
     },
     async (req, reply) => {
       const ctx = userContextOf(req);
-      const q = req.query as {
-        kind?: SubjectKind;
-        orgUnitId?: string;
-        q?: string;
-        flag?: string;
-        under?: string;
-      };
+      const q = req.query as SubjectFilter;
       const page = pageOf(req.query as never, 'createdAt');
-      const where = ['s.tenant_id = ?'];
-      const params: unknown[] = [ctx.tx.tenantId];
-      if (q.kind) where.push('s.kind = ?') && params.push(q.kind);
-      if (q.orgUnitId) where.push('s.org_unit_id = ?') && params.push(q.orgUnitId);
-      if (q.q) where.push(`${SUBJECT_NAME} like ?`) && params.push(`${q.q.replace(/[\\%_]/g, '\\$&')}%`);
-      if (q.flag) where.push('la.flag = ?') && params.push(q.flag);
-      if (q.under) {
-        const t = ctx.tx.tenantId;
-        where.push(
-          `s.org_unit_id in (select id from org_unit u where u.tenant_id = ? and ${inSubtreeOf('u.path_key', 'tenant_id = ? and id = ?')})`,
-        );
-        params.push(t, t, q.under, t, q.under);
-      }
+      const { where, params } = subjectFilter(ctx, q);
       const sort = (page.sort as string) === 'name' ? SUBJECT_NAME : 's.created_at';
       const result = await scopedPage<{ id: string; createdAt: Date; registeredOn: string; score?: number }>(
         ctx,
@@ -169,11 +188,7 @@ export function subjectRoutes(app: FastifyInstance, deps: PluginDeps) {
           columns: `s.id, s.kind, ${SUBJECT_NAME} as name, s.person_id as "personId", s.shop_id as "shopId",
             s.org_unit_id as "orgUnitId", to_char(s.registered_on, 'YYYY-MM-DD') as "registeredOn",
             la.flag, s.created_at as "createdAt"`,
-          // The latest assessment's flag (its index on subject and period): the list's flag filter.
-          from: `landlord_scoring_subject s ${SUBJECT_JOINS}
-            left join lateral (select a.flag from landlord_scoring_assessment a
-                                where a.tenant_id = s.tenant_id and a.subject_id = s.id
-                                order by a.period desc limit 1) la on true`,
+          from: SUBJECT_LIST_FROM,
           unitColumn: 's.org_unit_id',
           where,
           params,
