@@ -19,7 +19,8 @@ async function asTenant<T>(owner: pg.Client, tenantId: string, fn: () => Promise
  * `n` events over the year before `now`, spread evenly, on the grids round-robin (by a stride, so
  * neighbours differ), every category type and urgency. Older than 20 days: closed, every second with a
  * follow-up verdict (one in six unsatisfied), every tenth escalated once. Younger: open in every status,
- * each with its stage's deadline.
+ * each with its stage's deadline. The verdict and the escalation count are written on the event as the
+ * module keeps them, so the insert trigger fills the rollup `events_unit_day` as it goes.
  */
 export async function generateEvents(
   owner: pg.Client,
@@ -42,7 +43,7 @@ export async function generateEvents(
       await owner.query(
         `insert into events_event (tenant_id, title, category_id, channel, urgency, org_unit_id, status, level,
            handler_unit_id, created_at, accepted_at, handled_at, resolved_at, verified_at, closed_at,
-           accept_due_at, resolve_due_at)
+           accept_due_at, resolve_due_at, satisfaction, escalations)
          select $1, '事件 ' || i, ($2::uuid[])[1 + i % cardinality($2::uuid[])], 'grid-worker',
                 (array['red', 'orange', 'yellow', 'green'])[1 + (i * 7) % 4], g, st, 'grid', g, c,
                 case when st <> 'reported' and st <> 'escalated' then c + make_interval(mins => (i * 13) % 180) end,
@@ -50,7 +51,10 @@ export async function generateEvents(
                 case when st in ('resolved', 'closed') then c + make_interval(mins => 300 + (i * 17) % 2000) end,
                 case when st = 'closed' then c + make_interval(mins => 3000 + (i * 17) % 2000) end,
                 case when st = 'closed' then c + make_interval(mins => 3100 + (i * 17) % 2000) end,
-                c + interval '120 minutes', c + interval '1560 minutes'
+                c + interval '120 minutes', c + interval '1560 minutes',
+                case when st = 'closed' and i % 2 = 0 then (array['satisfied', 'satisfied', 'basically', 'satisfied',
+                  'basically', 'unsatisfied'])[1 + (i / 2) % 6] end,
+                (i % 10 = 3)::int
            from generate_series($4::int, $5::int) i
            cross join lateral (select ($3::uuid[])[1 + (i * 31) % cardinality($3::uuid[])] as g,
                                       $6::timestamptz - interval '365 days' + (i::float8 / $7) * interval '365 days' as c) x
@@ -63,15 +67,14 @@ export async function generateEvents(
     }
     await owner.query(
       `insert into events_follow_up (tenant_id, event_id, satisfaction, at)
-       select tenant_id, id, (array['satisfied', 'satisfied', 'basically', 'satisfied', 'basically', 'unsatisfied'])[1 + (hashtext(id::text) & 5) % 6],
-              verified_at
-         from events_event where tenant_id = $1 and status = 'closed' and hashtext(id::text) & 1 = 0`,
+       select tenant_id, id, satisfaction, verified_at
+         from events_event where tenant_id = $1 and satisfaction is not null`,
       [tenantId],
     );
     await owner.query(
       `insert into events_timeline (tenant_id, event_id, at, actor_name, action, from_status, to_status, from_level, to_level)
        select tenant_id, id, created_at + interval '1 hour', '系统', 'escalate', 'reported', 'escalated', 'grid', 'community'
-         from events_event where tenant_id = $1 and hashtext(id::text) % 10 = 0`,
+         from events_event where tenant_id = $1 and escalations = 1`,
       [tenantId],
     );
     await owner.query(
@@ -137,23 +140,34 @@ export const BARE_MY_TASKS = {
             and e.status in ('reported', 'accepted', 'escalated', 'handled') limit 1001) x`,
 };
 
-/** The street's three rates by hand: the street and its communities, the same definitions, no scope. */
+/**
+ * The street's three rates by hand, as the API reads them: the whole UTC days from the rollup
+ * `events_unit_day`, the hours at the edges from the events (the same per-event shares), per location,
+ * then summed into the street and each community. No scope, no departments' whistles. Parameters:
+ * tenant, first and end day (ISO dates), the four edge bounds, the street's path range, the street.
+ */
 export const BARE_METRICS = `
-  with ev as (
-    select e.id, e.created_at, e.accepted_at, e.resolved_at, e.verified_at, e.accept_due_at, e.resolve_due_at,
-           l.path_key as loc
-      from events_event e join org_unit l on l.tenant_id = e.tenant_id and l.id = e.org_unit_id
-     where e.tenant_id = $1 and e.created_at >= $2 and e.created_at < $3 and e.status not in ('merged', 'returned')
-       and l.path_key >= $4 and l.path_key < $5),
-  fu as (select distinct on (f.event_id) f.event_id, f.satisfaction from events_follow_up f
-          where f.tenant_id = $1 and f.event_id in (select id from ev) order by f.event_id, f.at desc)
-  select u.id, count(ev.id) as reported,
-         count(*) filter (where ev.accepted_at <= ev.accept_due_at) as responded,
-         count(*) filter (where ev.resolved_at <= ev.resolve_due_at) as resolved,
-         count(fu.event_id) as followed, count(*) filter (where fu.satisfaction in ('satisfied', 'basically')) as satisfied,
-         avg(extract(epoch from ev.accepted_at - ev.created_at) / 60) as accept_min
+  with per as (
+    select l.path_key as loc, sum(r.reported) as reported, sum(r.responded_on_time) as responded,
+           sum(r.resolved_on_time) as resolved, sum(r.followed_up) as followed, sum(r.satisfied) as satisfied,
+           sum(r.accepted) as accepted, sum(r.accept_secs) as accept_secs
+      from events_unit_day r join org_unit l on l.tenant_id = r.tenant_id and l.id = r.org_unit_id
+     where r.tenant_id = $1 and r.day >= $2::date and r.day < $3::date and l.path_key >= $8 and l.path_key < $9
+     group by l.path_key
+    union all
+    select l.path_key, sum(x.reported), sum(x.responded_on_time), sum(x.resolved_on_time), sum(x.followed_up),
+           sum(x.satisfied), sum(x.accepted), sum(x.accept_secs)
+      from events_event e cross join lateral events_measure(e.tenant_id, e.org_unit_id, e.status, e.created_at,
+           e.accepted_at, e.accept_due_at, e.resolved_at, e.resolve_due_at, e.verified_at, e.satisfaction,
+           e.escalations, e.cards) x
+      join org_unit l on l.tenant_id = e.tenant_id and l.id = e.org_unit_id
+     where e.tenant_id = $1 and (e.created_at >= $4 and e.created_at < $5 or e.created_at >= $6 and e.created_at < $7)
+       and l.path_key >= $8 and l.path_key < $9
+     group by l.path_key)
+  select u.id, sum(per.reported) as reported, sum(per.responded) as responded, sum(per.resolved) as resolved,
+         sum(per.followed) as followed, sum(per.satisfied) as satisfied,
+         sum(per.accept_secs) / nullif(sum(per.accepted), 0) / 60 as accept_min
     from org_unit u
-    left join ev on ev.loc >= u.path_key and ev.loc < u.path_key || 'g'
-    left join fu on fu.event_id = ev.id
-   where u.tenant_id = $1 and (u.id = $6 or u.parent_id = $6)
+    left join per on per.loc >= u.path_key and per.loc < u.path_key || 'g'
+   where u.tenant_id = $1 and (u.id = $10 or u.parent_id = $10)
    group by u.id`;

@@ -6,7 +6,8 @@
  *    verdict, a tenth with an escalation; the last 20 days: open in every status, with deadlines).
  * 2. Through the real API (app.inject, in process, one request at a time): a grid worker's "my tasks"
  *    (`GET /m/events/events?mine=true&_sort=urgency`, 20 rows + capped count) and a street admin's three
- *    rates (`GET /m/events/metrics`, the street and its communities, last BENCH_METRICS_DAYS days);
+ *    rates (`GET /m/events/metrics`, the street and its communities, last BENCH_METRICS_DAYS days: whole
+ *    days from the rollup `events_unit_day`, the edges from the events);
  *    beside each, the same query written by hand on a bare pg client (owner, tenant set, no auth,
  *    transaction, scope or ORM). p50 / p99 / max after a warm-up.
  * 3. BENCH_DEADLINES (100,000) open events, each with a live deadline: one delayed job per deadline on
@@ -30,6 +31,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { allMigrations, createApi, openCoreDatabase, pluginHost } from '../../apps/api/src/app.ts';
 import { appendOnlyTables } from '../../apps/api/src/platform.ts';
+import { splitRange } from '../../plugins/events/src/server/routes/metrics.ts';
 import { BARE_METRICS, BARE_MY_TASKS, generateEvents, generateOpenDeadlines } from './events-sql.ts';
 
 const env = process.env;
@@ -188,6 +190,7 @@ export async function benchEvents(log: (m: string) => void) {
     const [{ path_key: pathKey }] = (
       await owner.query(`select path_key from org_unit where id = $1`, [units.streets[0]])
     ).rows;
+    const split = splitRange(new Date(from), new Date(to));
     log('measuring my tasks and the three rates');
     const reads = {
       myTasksApi: await timed(cfg.requests, 30, get(worker, myTasksUrl)),
@@ -197,7 +200,14 @@ export async function benchEvents(log: (m: string) => void) {
       }),
       metricsApi: await timed(cfg.metricsRequests, 5, get(street, metricsUrl)),
       metricsSql: await timed(cfg.metricsRequests, 5, async () => {
-        await owner.query(BARE_METRICS, [tenantId, from, to, pathKey, `${pathKey}g`, units.streets[0]]);
+        await owner.query(BARE_METRICS, [
+          tenantId,
+          ...(split.days ?? ['2000-01-01', '2000-01-01']),
+          ...split.edges,
+          pathKey,
+          `${pathKey}g`,
+          units.streets[0],
+        ]);
       }),
     };
     log(JSON.stringify(reads));

@@ -68,6 +68,11 @@ export async function fireDeadline(
        values (?, ?, ?, ?, ?, ?, ?, ?)`,
       [tx.tenantId, ev.id, d.id, whistleId, d.stage, colour, unitId, now],
     );
+    // Counted on the event for the three rates' rollup.
+    await tx.query(`update events_event set cards = cards + 1 where tenant_id = ? and id = ?`, [
+      tx.tenantId,
+      ev.id,
+    ]);
     await addTimeline(tx, {
       eventId: ev.id,
       at: now,

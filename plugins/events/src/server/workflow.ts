@@ -112,5 +112,10 @@ export async function escalateEvent(
     level: next,
     handlerUnitId: ladder.rungs[next]!,
   });
+  // Counted on the event for the three rates' rollup (the timeline holds the entries themselves).
+  await tx.query(`update events_event set escalations = escalations + 1 where tenant_id = ? and id = ?`, [
+    tx.tenantId,
+    ev.id,
+  ]);
   await rt.events.publish(tx, eventEscalated, { eventId: ev.id, level: next, automatic: a.automatic });
 }

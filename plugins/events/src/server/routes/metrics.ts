@@ -46,61 +46,104 @@ export const MetricsParams = Type.Object(
   { additionalProperties: false },
 );
 
+const DAY = 86_400_000;
+
+/**
+ * Splits [from, to) into the whole UTC days inside it, read from the rollup `events_unit_day`, and
+ * the hours before and after them, read from the events (at most two partial days).
+ */
+export function splitRange(from: Date, to: Date) {
+  const f = from.getTime();
+  const t = to.getTime();
+  const a = Math.ceil(f / DAY) * DAY;
+  const b = Math.floor(t / DAY) * DAY;
+  if (a >= b) return { days: null, edges: [from, to, to, to] as Date[] };
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  return { days: [day(a), day(b)] as const, edges: [from, new Date(a), new Date(b), to] };
+}
+
+/** The rollup's columns, summed: from the rollup rows `r` or from the events' shares `m`. */
+const SUMS = `sum(x.reported) as reported, sum(x.responded_on_time) as responded_on_time,
+  sum(x.resolved_on_time) as resolved_on_time, sum(x.followed_up) as followed_up, sum(x.satisfied) as satisfied,
+  sum(x.accepted) as accepted, sum(x.accept_secs) as accept_secs, sum(x.resolved) as resolved,
+  sum(x.resolve_secs) as resolve_secs, sum(x.verified) as verified, sum(x.verify_secs) as verify_secs,
+  sum(x.escalations) as escalations, sum(x.cards) as cards`;
+/** Each event's share of the rollup (`events_measure`, the same definition the trigger keeps). */
+export const MEASURE = `cross join lateral events_measure(e.tenant_id, e.org_unit_id, e.status, e.created_at,
+  e.accepted_at, e.accept_due_at, e.resolved_at, e.resolve_due_at, e.verified_at, e.satisfaction, e.escalations,
+  e.cards) x`;
+
 /** The three rates of a unit and the units directly under it, and the departments' whistles: see below. */
 export async function unitMetrics(tx: Tx, access: Access, q: MetricsQuery) {
-  if (new Date(q.to) <= new Date(q.from)) throw badInput('to', 'must be after from');
+  const from = new Date(q.from);
+  const to = new Date(q.to);
+  if (to <= from) throw badInput('to', 'must be after from');
   const [unit] = await tx.query<{ pathKey: string }>(
     `select path_key as "pathKey" from org_unit where tenant_id = ? and id = ?`,
     [tx.tenantId, q.orgUnitId],
   );
   if (!unit) throw badInput('orgUnitId', 'no such org unit');
   const t = tx.tenantId;
-  const scope = access.where(PERMISSIONS.metrics, t, 'e.org_unit_id');
-  const ev = `ev as (
-        select e.id, e.created_at, e.accepted_at, e.resolved_at, e.verified_at, e.accept_due_at, e.resolve_due_at,
-               l.path_key as loc
-          from events_event e join org_unit l on l.tenant_id = e.tenant_id and l.id = e.org_unit_id
-         where e.tenant_id = ? and e.created_at >= ? and e.created_at < ? and e.status not in ('merged', 'returned')
-           and l.path_key >= ? and l.path_key < ? and ${scope.sql})`;
-  const evParams = [t, q.from, q.to, unit.pathKey, `${unit.pathKey}g`, ...scope.params];
+  const range = [unit.pathKey, `${unit.pathKey}g`];
+  const { days, edges } = splitRange(from, to);
+  const rscope = access.where(PERMISSIONS.metrics, t, 'r.org_unit_id');
+  const escope = access.where(PERMISSIONS.metrics, t, 'e.org_unit_id');
+  // Per location: the whole days from the rollup, the edges from the events themselves.
+  const rolled = days
+    ? `select l.path_key as loc, ${SUMS.replaceAll('x.', 'r.')}
+         from events_unit_day r join org_unit l on l.tenant_id = r.tenant_id and l.id = r.org_unit_id
+        where r.tenant_id = ? and r.day >= ?::date and r.day < ?::date and l.path_key >= ? and l.path_key < ?
+          and ${rscope.sql}
+        group by l.path_key
+       union all `
+    : '';
   const rows = await tx.query<Row>(
-    `with ${ev},
-       fu as (select distinct on (f.event_id) f.event_id, f.satisfaction from events_follow_up f
-               where f.tenant_id = ? and f.event_id in (select id from ev) order by f.event_id, f.at desc),
-       esc as (select event_id, count(*) as n from events_timeline where tenant_id = ? and action = 'escalate'
-                  and event_id in (select id from ev) group by event_id),
-       sup as (select event_id, count(*) as n from events_supervision where tenant_id = ?
-                  and event_id in (select id from ev) group by event_id)
-       select u.id as "orgUnitId", u.name, u.kind, count(ev.id)::int as reported,
-              (count(*) filter (where ev.accepted_at <= ev.accept_due_at))::int as "respondedOnTime",
-              (count(*) filter (where ev.resolved_at <= ev.resolve_due_at))::int as "resolvedOnTime",
-              count(fu.event_id)::int as "followedUp",
-              (count(*) filter (where fu.satisfaction in ('satisfied', 'basically')))::int as satisfied,
-              avg(extract(epoch from ev.accepted_at - ev.created_at) / 60)::float8 as "avgAcceptMinutes",
-              avg(extract(epoch from ev.resolved_at - ev.accepted_at) / 60)::float8 as "avgResolveMinutes",
-              avg(extract(epoch from ev.verified_at - ev.resolved_at) / 60)::float8 as "avgVerifyMinutes",
-              coalesce(sum(esc.n), 0)::int as escalations, coalesce(sum(sup.n), 0)::int as cards
-         from org_unit u
-         left join ev on ev.loc >= u.path_key and ev.loc < u.path_key || 'g'
-         left join fu on fu.event_id = ev.id
-         left join esc on esc.event_id = ev.id
-         left join sup on sup.event_id = ev.id
-        where u.tenant_id = ? and (u.id = ? or u.parent_id = ?) and u.kind <> 'department'
-        group by u.id, u.name, u.kind
-        order by u.id = ? desc, u.name`,
-    [...evParams, t, t, t, t, q.orgUnitId, q.orgUnitId, q.orgUnitId],
+    `with per as (
+       ${rolled}select l.path_key as loc, ${SUMS}
+         from events_event e ${MEASURE} join org_unit l on l.tenant_id = e.tenant_id and l.id = e.org_unit_id
+        where e.tenant_id = ? and (e.created_at >= ? and e.created_at < ? or e.created_at >= ? and e.created_at < ?)
+          and l.path_key >= ? and l.path_key < ? and ${escope.sql}
+        group by l.path_key)
+     select u.id as "orgUnitId", u.name, u.kind, coalesce(sum(per.reported), 0)::int as reported,
+            coalesce(sum(per.responded_on_time), 0)::int as "respondedOnTime",
+            coalesce(sum(per.resolved_on_time), 0)::int as "resolvedOnTime",
+            coalesce(sum(per.followed_up), 0)::int as "followedUp", coalesce(sum(per.satisfied), 0)::int as satisfied,
+            (sum(per.accept_secs) / nullif(sum(per.accepted), 0) / 60)::float8 as "avgAcceptMinutes",
+            (sum(per.resolve_secs) / nullif(sum(per.resolved), 0) / 60)::float8 as "avgResolveMinutes",
+            (sum(per.verify_secs) / nullif(sum(per.verified), 0) / 60)::float8 as "avgVerifyMinutes",
+            coalesce(sum(per.escalations), 0)::int as escalations, coalesce(sum(per.cards), 0)::int as cards
+       from org_unit u
+       left join per on per.loc >= u.path_key and per.loc < u.path_key || 'g'
+      where u.tenant_id = ? and (u.id = ? or u.parent_id = ?) and u.kind <> 'department'
+      group by u.id, u.name, u.kind
+      order by u.id = ? desc, u.name`,
+    [
+      ...(days ? [t, days[0], days[1], ...range, ...rscope.params] : []),
+      t,
+      ...edges,
+      ...range,
+      ...escope.params,
+      t,
+      q.orgUnitId,
+      q.orgUnitId,
+      q.orgUnitId,
+    ],
   );
+  // Whistles come after their event was reported: those called since `from` hold the period's.
   const departments = await tx.query<Row>(
-    `with ${ev}
-       select d.id as "orgUnitId", d.name, count(*)::int as whistles,
-              (count(*) filter (where w.reported_at <= w.due_at))::int as "reportedOnTime",
-              (count(*) filter (where coalesce(w.reported_at, ?) > w.due_at))::int as late,
-              count(w.replied_at)::int as replied
-         from events_whistle w join ev on ev.id = w.event_id
-         join org_unit d on d.tenant_id = w.tenant_id and d.id = w.org_unit_id
-        where w.tenant_id = ? and w.kind = 'department'
-        group by d.id, d.name order by d.name`,
-    [...evParams, clock.now(), t],
+    `select d.id as "orgUnitId", d.name, count(*)::int as whistles,
+            (count(*) filter (where w.reported_at <= w.due_at))::int as "reportedOnTime",
+            (count(*) filter (where coalesce(w.reported_at, ?) > w.due_at))::int as late,
+            count(w.replied_at)::int as replied
+       from events_whistle w
+       join events_event e on e.tenant_id = w.tenant_id and e.id = w.event_id
+       join org_unit l on l.tenant_id = e.tenant_id and l.id = e.org_unit_id
+       join org_unit d on d.tenant_id = w.tenant_id and d.id = w.org_unit_id
+      where w.tenant_id = ? and w.kind = 'department' and w.called_at >= ?
+        and e.created_at >= ? and e.created_at < ? and e.status not in ('merged', 'returned')
+        and l.path_key >= ? and l.path_key < ? and ${escope.sql}
+      group by d.id, d.name order by d.name`,
+    [clock.now(), t, from, from, to, ...range, ...escope.params],
   );
   return {
     units: rows.map((r) => {

@@ -91,6 +91,7 @@ const STEPS: Partial<Record<Action, { body: TSchema; run: Step }>> = {
         [ctx.tx.tenantId, ev.id, satisfaction, (b.comment as string) ?? '', ctx.user.id, now],
       );
       const data = { satisfaction };
+      // The latest verdict is kept on the event too: the three rates' rollup reads it from there.
       if (satisfaction === 'unsatisfied') {
         // Not solved in the resident's eyes: back to the handler, the resolution undone, a new handle limit.
         await move(ctx.tx, rt, s, ev, {
@@ -100,7 +101,7 @@ const STEPS: Partial<Record<Action, { body: TSchema; run: Step }>> = {
           now,
           note: b.comment as string,
           data,
-          set: { reopen_count: ev.reopenCount + 1, handled_at: null, resolved_at: null },
+          set: { reopen_count: ev.reopenCount + 1, handled_at: null, resolved_at: null, satisfaction },
         });
       } else
         await move(ctx.tx, rt, s, ev, {
@@ -110,6 +111,7 @@ const STEPS: Partial<Record<Action, { body: TSchema; run: Step }>> = {
           now,
           note: b.comment as string,
           data,
+          set: { satisfaction },
         });
     },
   },
