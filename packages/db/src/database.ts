@@ -34,8 +34,18 @@ export async function enterTenant(tx: Tx, tenantId: string): Promise<Tx> {
   if (!isUuid(tenantId)) throw new Error('enterTenant needs a tenant uuid');
   tx.em.setFilterParams('tenant', { tenantId });
   const t: Tx = { ...tx, tenantId };
-  await t.query(`select set_config('app.tenant_id', ?, true)`, [tenantId]);
+  await setTenant(t, tenantId);
   return t;
+}
+
+/**
+ * `SET LOCAL` rather than `set_config(…, true)`: the same on one PostgreSQL, but on Citus only SET
+ * commands reach the worker nodes (`citus.propagate_set_commands = local`), where the policies run.
+ * SET takes no bound parameter; the id is a checked uuid, so the literal is safe.
+ */
+function setTenant(tx: Tx, tenantId: string) {
+  if (!isUuid(tenantId)) throw new Error('a tenant id must be a uuid');
+  return tx.query(`set local app.tenant_id = '${tenantId}'`);
 }
 
 /**
@@ -74,7 +84,7 @@ export async function openDatabase(
       em.setFilterParams('tenant', { tenantId });
       return em.transactional(async (tem) => {
         const tx = await txOf(tem, tenantId);
-        await tx.query(`select set_config('app.tenant_id', ?, true)`, [tenantId]);
+        await setTenant(tx, tenantId);
         return fn(tx);
       });
     },

@@ -1,4 +1,5 @@
 export { ensureAppRole } from './app-role.ts';
+export { type CitusPlan, citusPlan, citusScript, citusScriptOf } from './citus.ts';
 export { appUrlFor, type DbConfig, DEFAULT_APP_ROLE, dbConfigFrom } from './config.ts';
 export { COUNT_CAP, type Counted, countCapped } from './count.ts';
 export { type Database, enterTenant, openDatabase, type Tx } from './database.ts';

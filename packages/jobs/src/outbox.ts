@@ -146,7 +146,10 @@ export class OutboxRelay {
           'update event_outbox set relayed_at = now() where tenant_id = ? and id = any(?::uuid[])',
           [tenantId, ids],
         );
-        await tx.query('delete from outbox_pending where outbox_id = any(?::uuid[])', [ids]);
+        await tx.query('delete from outbox_pending where tenant_id = ? and outbox_id = any(?::uuid[])', [
+          tenantId,
+          ids,
+        ]);
         return rows.length;
       });
       total += n;
