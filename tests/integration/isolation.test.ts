@@ -153,6 +153,13 @@ const VALID_BODY: Record<string, unknown> = {
   'POST /api/v1/m/landlord-scoring/subjects/{id}/classes/{month}/attendance': { attendedOn: '2026-02-10' },
   'POST /api/v1/m/landlord-scoring/records/{id}/appeals': { reason: '不服' },
   'POST /api/v1/m/landlord-scoring/appeals/{id}/decision': { decision: 'upheld', note: '成立' },
+  'POST /api/v1/m/landlord-scoring/subjects/{id}/tenants': () => ({
+    houseId: bHouseId,
+    personId: bResidentId,
+    movedIn: '2026-01-01',
+  }),
+  'POST /api/v1/m/landlord-scoring/subjects/{id}/tenants/{residenceId}/move-out': { movedOut: '2026-01-01' },
+  'POST /api/v1/m/landlord-scoring/subjects/{id}/visits': () => ({ houseId: bHouseId, present: [] }),
 };
 
 /** The other path parameters: B's own where the route names one, else an id nobody has. */
@@ -163,6 +170,7 @@ const OTHER_PARAMS: Record<string, () => string> = {
   '{xid}': () => '00000000-0000-4000-8000-000000000001',
   '{attachmentId}': () => '00000000-0000-4000-8000-000000000002',
   '{photoId}': () => '00000000-0000-4000-8000-000000000005',
+  '{residenceId}': () => '00000000-0000-4000-8000-000000000006',
 };
 
 describe('cross-tenant', () => {

@@ -14,6 +14,7 @@ export const PERMISSIONS = {
   assessmentRead: 'landlord-scoring.assessment.read',
   assessmentRun: 'landlord-scoring.assessment.run',
   dataExport: 'landlord-scoring.data.export',
+  tenantVerify: 'landlord-scoring.tenant.verify',
 } as const;
 
 /**
@@ -38,6 +39,8 @@ export interface ScoringSettings {
   referralAt: number;
   floorAtZero: boolean;
   redFlag: { months: number; minBonus: number };
+  /** the rule item deducted for a tenant found undeclared on a visit */
+  undeclaredTenantItem: string;
   /** the largest evidence photo, MB */
   evidenceMaxMb: number;
   /** the monthly assessment's cron (tenant time zone) */

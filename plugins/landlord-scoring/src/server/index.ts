@@ -9,11 +9,20 @@ import { recordRoutes } from './routes/records.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { ruleRoutes } from './routes/rules.ts';
 import { subjectRoutes } from './routes/subjects.ts';
+import { tenantRoutes } from './routes/tenants.ts';
+import { visitRoutes } from './routes/visits.ts';
 import { settingsSchema } from './settings.ts';
 
 const P = PERMISSIONS;
 /** What grid staff do every day: keep files, record, file appeals, read rules. */
-const GRID_WORK = [P.subjectRead, P.subjectManage, P.recordCreate, P.appealCreate, P.ruleRead];
+const GRID_WORK = [
+  P.subjectRead,
+  P.subjectManage,
+  P.recordCreate,
+  P.appealCreate,
+  P.ruleRead,
+  P.tenantVerify,
+];
 
 /**
  * The landlord and shop 12-point systems (房东十二分制 / 商业街十二分制): subjects with one file each,
@@ -43,6 +52,10 @@ export const landlordScoringPlugin = defineServerPlugin({
     { key: P.assessmentRead, title: { 'zh-CN': '查看月度考评', en: 'View monthly assessments' } },
     { key: P.assessmentRun, title: { 'zh-CN': '重新运行月度考评', en: 'Run a monthly assessment' } },
     {
+      key: P.tenantVerify,
+      title: { 'zh-CN': '走访核查租客', en: 'Verify tenants on visits' },
+    },
+    {
       key: P.dataExport,
       title: { 'zh-CN': '导出档案和考评结果（Excel）', en: 'Export files and results (xlsx)' },
     },
@@ -65,6 +78,8 @@ export const landlordScoringPlugin = defineServerPlugin({
     ruleRoutes(app);
     reportRoutes(app, deps);
     exportRoutes(app, deps);
+    tenantRoutes(app);
+    visitRoutes(app, deps);
   },
   jobs: [assessmentJob],
   async onTenantEnable({ tx }) {

@@ -25,6 +25,9 @@ export const settingsSchema: SettingsSchema = {
     },
     // Largest evidence photo accepted on a record, in MB (as events' attachmentMaxMb).
     evidenceMaxMb: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
+    // The rule item (its code, in the landlord catalogue in force on the visit's date) deducted for each
+    // tenant a grid worker finds undeclared on a visit: population management's "tenant not declared".
+    undeclaredTenantItem: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,39}$', default: 'tenant-undeclared' },
     // A red-flag (model) shop: no deduction in the last `months` months (the assessed one included)
     // and at least `minBonus` bonus points over the same months.
     redFlag: {

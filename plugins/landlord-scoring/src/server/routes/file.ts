@@ -20,6 +20,7 @@ interface RecordRow {
   voidReason: string | null;
   appealState: string | null;
   photos: number;
+  visitId: string | null;
 }
 
 /**
@@ -42,7 +43,7 @@ export async function subjectFile(ctx: UserContext, s: SubjectRef, settings: Sco
     `select r.id, i.code as "itemCode", i.title_zh as "itemTitleZh", i.title_en as "itemTitleEn",
             i.version_id as "ruleVersionId", r.effect, r.points, to_char(r.occurred_on, 'YYYY-MM-DD') as "occurredOn",
             r.note, r.witness, r.recorded_by as "recordedBy", r.created_at as "createdAt", r.voided,
-            r.void_reason as "voidReason",
+            r.void_reason as "voidReason", r.visit_id as "visitId",
             (select a.state from landlord_scoring_appeal a where a.tenant_id = r.tenant_id and a.record_id = r.id
               order by a.filed_at desc limit 1) as "appealState",
             (select count(*)::int from landlord_scoring_evidence e where e.tenant_id = r.tenant_id
@@ -68,13 +69,21 @@ export async function subjectFile(ctx: UserContext, s: SubjectRef, settings: Sco
        from landlord_scoring_enrolment where tenant_id = ? and subject_id = ? order by class_month desc`,
     [tx.tenantId, s.id],
   );
-  const [tenants] = await tx.query<{ declared: number; selfDeclared: number; current: number }>(
+  // Of the tenants living there now: verified on a visit (`declared`, the rate's denominator), of them
+  // declared by the landlord herself (`selfDeclared`), and declared by her whether verified or not.
+  const [tenants] = await tx.query<{
+    declared: number;
+    selfDeclared: number;
+    current: number;
+    landlordDeclared: number;
+  }>(
     `select count(d.residence_id)::int as declared,
             count(d.residence_id) filter (where d.source = 'landlord')::int as "selfDeclared",
-            count(rs.id)::int as current
+            count(rs.id)::int as current, count(td.residence_id)::int as "landlordDeclared"
        from landlord_scoring_subject_house h
        join residence rs on rs.tenant_id = h.tenant_id and rs.house_id = h.house_id and rs.moved_out is null
        left join landlord_scoring_declaration d on d.tenant_id = rs.tenant_id and d.residence_id = rs.id
+       left join landlord_scoring_tenant_declaration td on td.tenant_id = rs.tenant_id and td.residence_id = rs.id
       where h.tenant_id = ? and h.subject_id = ? and h.until is null`,
     [tx.tenantId, s.id],
   );
@@ -121,7 +130,7 @@ export async function subjectFile(ctx: UserContext, s: SubjectRef, settings: Sco
     assessments,
     classes,
     houses,
-    tenants: tenants ?? { declared: 0, selfDeclared: 0, current: 0 },
+    tenants: tenants ?? { declared: 0, selfDeclared: 0, current: 0, landlordDeclared: 0 },
     history,
   };
 }

@@ -43,6 +43,8 @@ export const FileView = Type.Object({
       appealState: OptStr,
       /** evidence photos on the record */
       photos: Int,
+      /** the visit that found it (a tenant undeclared), its evidence */
+      visitId: OptStr,
     }),
   ),
   assessments: Type.Array(
@@ -56,7 +58,8 @@ export const FileView = Type.Object({
   ),
   classes: Type.Array(Type.Object({ classMonth: Str, period: Str, attendedOn: OptStr })),
   houses: Type.Array(Type.Object({ houseId: Str, address: Str, since: Str, until: OptStr })),
-  tenants: Type.Object({ declared: Int, selfDeclared: Int, current: Int }),
+  /** living there now: verified on a visit (`declared`), of them self-declared, declared by the landlord */
+  tenants: Type.Object({ declared: Int, selfDeclared: Int, current: Int, landlordDeclared: Int }),
   history: Type.Array(Type.Object({ year: Int, deductions: Int, bonuses: Int, score: Int })),
 });
 
