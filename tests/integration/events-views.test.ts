@@ -144,3 +144,32 @@ describe('supervision cards', () => {
     expect((await w.c.dept.get('/m/events/supervision')).statusCode).toBe(403);
   });
 });
+
+describe('my tasks', () => {
+  it('each level gets what stands on its own rung, not everything below it', async () => {
+    const atGrid = await report(w, w.c.worker, { title: '网格的' });
+    const atCommunity = await report(w, w.c.worker, { title: '社区的' });
+    await act(w.c.worker, atCommunity.id, 'escalate', { reason: '网格无法处理' });
+    const atStreet = await report(w, w.c.worker, { title: '街道的' });
+    await act(w.c.worker, atStreet.id, 'escalate', { reason: '网格无法处理' });
+    await act(w.c.sec, atStreet.id, 'escalate', { reason: '需大党委协调' });
+    await act(w.c.sec, atStreet.id, 'escalate', { reason: '超出社区职权' });
+    const done = await report(w, w.c.worker, { title: '已退回' });
+    await act(w.c.worker, done.id, 'return', { reason: '不属于本网格' });
+    const ours = new Set([atGrid.id, atCommunity.id, atStreet.id, done.id]);
+    const mine = async (c: typeof w.c.worker) => {
+      const res = await c.get('/m/events/events?mine=true&_sort=urgency&_end=200');
+      expect(res.statusCode).toBe(200);
+      return (res.json() as Array<{ id: string }>).map((e) => e.id).filter((id) => ours.has(id));
+    };
+    expect(await mine(w.c.worker)).toEqual([atGrid.id]);
+    expect(await mine(w.c.sec)).toEqual([atCommunity.id]);
+    expect(await mine(w.c.street)).toEqual([atStreet.id]);
+    // The inspector handles nowhere; another street's admin has none of these.
+    expect(await mine(w.c.inspector)).toEqual([]);
+    expect(await mine(w.c.streetB)).toEqual([]);
+    // Her grant still lets the secretary act on the grid's event, and she still sees it in the full list.
+    const all = (await w.c.sec.get('/m/events/events?_end=200')).json() as Array<{ id: string }>;
+    expect(all.map((e) => e.id)).toContain(atGrid.id);
+  });
+});
