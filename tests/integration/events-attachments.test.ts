@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import { forTenant, localDiskStorage } from '@civicgrid/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { login } from '../support/app.ts';
 import { buildCity } from '../support/fixture.ts';
-import { type EventsWorld, eventsWorld, report } from './events-support.ts';
+import { act, type EventsWorld, eventsWorld, report } from './events-support.ts';
 
 /** Event photos and documents: type by magic bytes, size limit, scope, cross-tenant isolation, nothing kept when refused. */
 let w: EventsWorld;
@@ -191,5 +192,41 @@ describe('attachments', () => {
     await expect(forTenant(disk, cityB.tenantId).get(`../${w.city.tenantId}/${key}`)).rejects.toThrow(
       /invalid storage key/,
     );
+  });
+
+  it('a transition names files uploaded to its event on its timeline entry; others are refused', async () => {
+    const ev = await report(w, w.c.worker);
+    const other = await report(w, w.c.worker);
+    const a1 = (await upload('workera1a', ev.id, PNG, 'image/png')).json();
+    const a2 = (await upload('workera1a', ev.id, JPEG, 'image/jpeg', 'fileName=b.jpg')).json();
+    const elsewhere = (await upload('workera1a', other.id, PNG, 'image/png')).json();
+    const accepted = await act(w.c.worker, ev.id, 'accept', {
+      note: '现场照片',
+      attachmentIds: [a1.id, a2.id],
+    });
+    expect(accepted.code).toBe(200);
+    const entry = async (action: string) =>
+      (
+        (await w.c.worker.get(`/m/events/events/${ev.id}/timeline`)).json() as Array<{
+          action: string;
+          data: { attachmentIds?: string[] };
+        }>
+      ).filter((t) => t.action === action);
+    expect((await entry('accept'))[0]!.data.attachmentIds).toEqual([a1.id, a2.id]);
+    // Another event's file, or an id that names nothing: 400 on attachmentIds, nothing written.
+    for (const ids of [[elsewhere.id], [a1.id, randomUUID()]]) {
+      const refused = await act(w.c.worker, ev.id, 'handle', { note: '已处理', attachmentIds: ids });
+      expect(refused.code).toBe(400);
+      expect(refused.body.details?.[0]?.field).toBe('attachmentIds');
+    }
+    expect(await entry('handle')).toEqual([]);
+    expect((await w.c.worker.get(`/m/events/events/${ev.id}`)).json().status).toBe('accepted');
+    // Without files a step writes no list; with them, the same again for the next step.
+    expect((await act(w.c.worker, ev.id, 'handle', { note: '已处理', attachmentIds: [a2.id] })).code).toBe(
+      200,
+    );
+    expect((await entry('handle'))[0]!.data.attachmentIds).toEqual([a2.id]);
+    expect((await act(w.c.worker, ev.id, 'resolve')).code).toBe(200);
+    expect((await entry('resolve'))[0]!.data.attachmentIds).toBeUndefined();
   });
 });

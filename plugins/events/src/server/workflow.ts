@@ -43,6 +43,8 @@ export async function move(
     handlerUnitId?: string;
     /** extra `column = ?` assignments */
     set?: Record<string, unknown>;
+    /** files of the event the step comes with (checked by the caller): named in the timeline entry */
+    attachmentIds?: string[];
   },
 ) {
   const level = t.level ?? ev.level;
@@ -69,7 +71,7 @@ export async function move(
     from: { status: ev.status, level: ev.level },
     to: { status: t.to, level },
     note: t.note,
-    data: t.data,
+    data: t.attachmentIds?.length ? { ...t.data, attachmentIds: t.attachmentIds } : t.data,
   });
   await closeOpenDeadlines(tx, ev.id, t.now);
   const stage = STAGE_OF[t.to];
@@ -92,7 +94,7 @@ export async function escalateEvent(
   rt: Runtime,
   s: EventsSettings,
   ev: EventRow,
-  a: { actor: Actor; reason: string; automatic: boolean; now: Date },
+  a: { actor: Actor; reason: string; automatic: boolean; now: Date; attachmentIds?: string[] },
 ) {
   const ladder = await ladderOf(tx, ev.orgUnitId);
   const next = LEVELS.slice(LEVELS.indexOf(ev.level) + 1).find((l) => ladder.rungs[l]);
@@ -111,6 +113,7 @@ export async function escalateEvent(
     data: { automatic: a.automatic },
     level: next,
     handlerUnitId: ladder.rungs[next]!,
+    attachmentIds: a.attachmentIds,
   });
   // Counted on the event for the three rates' rollup (the timeline holds the entries themselves).
   await tx.query(`update events_event set escalations = escalations + 1 where tenant_id = ? and id = ?`, [

@@ -77,15 +77,26 @@ export const ListFilters = {
   mine: Type.Optional(Type.Boolean()),
 };
 
-export const NoteBody = Type.Object({ note: Type.Optional(Text(2000)) }, { additionalProperties: false });
-export const ReasonBody = Type.Object({ reason: Text(500, 1) }, { additionalProperties: false });
-export const HandleBody = Type.Object({ note: Text(2000, 1) }, { additionalProperties: false });
+/** The transitions' bodies: each may name files already uploaded to the event (its timeline entry lists them). */
+const attachmentIds = Type.Optional(Type.Array(Uuid, { maxItems: 20 }));
+export const NoteBody = Type.Object(
+  { note: Type.Optional(Text(2000)), attachmentIds },
+  { additionalProperties: false },
+);
+export const ReasonBody = Type.Object(
+  { reason: Text(500, 1), attachmentIds },
+  { additionalProperties: false },
+);
+export const HandleBody = Type.Object(
+  { note: Text(2000, 1), attachmentIds },
+  { additionalProperties: false },
+);
 export const FollowUpBody = Type.Object(
-  { satisfaction: enumOf(SATISFACTIONS), comment: Type.Optional(Text(2000)) },
+  { satisfaction: enumOf(SATISFACTIONS), comment: Type.Optional(Text(2000)), attachmentIds },
   { additionalProperties: false },
 );
 export const MergeBody = Type.Object(
-  { into: Uuid, note: Type.Optional(Text(2000)) },
+  { into: Uuid, note: Type.Optional(Text(2000)), attachmentIds },
   { additionalProperties: false },
 );
 export const ExtensionBody = Type.Object(
