@@ -27,6 +27,11 @@ let browser: Browser;
 let closeBrowser: () => Promise<void>;
 
 const PHONE = { width: 390, height: 844 };
+/** A PNG's signature and header: what the server tells a photo by. */
+const PNG = Buffer.concat([
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]),
+  Buffer.from('IHDR-evidence'),
+]);
 const BASE = '/m/landlord-scoring';
 
 interface Client {
@@ -78,7 +83,13 @@ interface Item {
 }
 interface FileView {
   score: number;
-  records: Array<{ id: string; itemCode: string; voided: boolean; voidReason: string | null }>;
+  records: Array<{
+    id: string;
+    itemCode: string;
+    voided: boolean;
+    voidReason: string | null;
+    photos: number;
+  }>;
 }
 
 let worker: Client;
@@ -200,6 +211,11 @@ describe('landlord scoring in the admin', { timeout: 180_000 }, () => {
     await pickItem(page, deduction.titleZh);
     await page.fill('#ls-witness', '王师傅');
     await page.fill('#ls-note', '楼道堆放杂物，已当面告知');
+    // An evidence photo from the phone's camera or gallery.
+    const photoInput = page.locator('[data-testid=ls-record-form] input[type=file]');
+    expect(await photoInput.getAttribute('accept')).toBe('image/*');
+    await photoInput.setInputFiles({ name: '楼道.png', mimeType: 'image/png', buffer: PNG });
+    await page.locator('[data-testid=ls-record-form] .ant-upload-list-item').waitFor();
     await screenshot(page, 'landlord-01-record-form-phone');
     await page.click('[data-testid=ls-record-submit]');
 
@@ -207,6 +223,7 @@ describe('landlord scoring in the admin', { timeout: 180_000 }, () => {
     await expect.poll(() => fileScore(page)).toBe(12 - deduction.points);
     const api = await worker.get<FileView>(`${BASE}/subjects/${landlord}`);
     expect(api.score).toBe(12 - deduction.points);
+    expect(api.records.find((r) => r.itemCode === deduction.code)!.photos).toBe(1);
     expect(await fileScore(page)).toBe(api.score);
     await expect
       .poll(() => page.locator('[data-testid=ls-record] [data-testid=ls-record-title]').first().textContent())

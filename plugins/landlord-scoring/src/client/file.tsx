@@ -146,6 +146,7 @@ function RecordLine({
           {r.appealState && (
             <Tag data-testid="ls-appeal-state">{t(`landlord-scoring.appealState.${r.appealState}`)}</Tag>
           )}
+          {r.visitId && <Tag color="purple">{t('landlord-scoring.file.foundOnVisit')}</Tag>}
         </Space>
         <div>
           <Typography.Text type="secondary">
@@ -302,13 +303,24 @@ export default function FilePage() {
               )}
             />
             {file.kind === 'landlord' && (
-              <Typography.Text type="secondary">
-                {t('landlord-scoring.file.tenants', {
-                  current: file.tenants.current,
-                  declared: file.tenants.declared,
-                  self: file.tenants.selfDeclared,
-                })}
-              </Typography.Text>
+              <>
+                <Typography.Text type="secondary" data-testid="ls-file-tenants">
+                  {t('landlord-scoring.file.tenants', {
+                    current: file.tenants.current,
+                    landlordDeclared: file.tenants.landlordDeclared,
+                    declared: file.tenants.declared,
+                    self: file.tenants.selfDeclared,
+                  })}
+                </Typography.Text>
+                <Button
+                  block
+                  style={{ marginTop: 8 }}
+                  onClick={() => navigate(`${BASE}/subjects/${file.id}/tenants`)}
+                  data-testid="ls-file-tenants-page"
+                >
+                  {t('landlord-scoring.file.tenantsPage')}
+                </Button>
+              </>
             )}
           </Card>
         </Col>

@@ -26,6 +26,7 @@ export const landlordScoringClient: ClientPlugin = {
   routes: [
     { path: '/m/landlord-scoring/subjects', load: () => import('./subjects.tsx') },
     { path: '/m/landlord-scoring/subjects/:id', load: () => import('./file.tsx') },
+    { path: '/m/landlord-scoring/subjects/:id/tenants', load: () => import('./tenants.tsx') },
     { path: '/m/landlord-scoring/record', load: () => import('./record.tsx') },
     { path: '/m/landlord-scoring/appeals', load: () => import('./appeals.tsx') },
     { path: '/m/landlord-scoring/results', load: () => import('./results.tsx') },

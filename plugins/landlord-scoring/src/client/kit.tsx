@@ -40,6 +40,8 @@ export interface FileRecord {
   appealState: string | null;
   /** evidence photos on it */
   photos: number;
+  /** the visit that found it (a tenant undeclared) */
+  visitId: string | null;
 }
 
 /** A subject's file (一户一档 / 一铺一档). */
@@ -60,7 +62,8 @@ export interface SubjectFile {
   assessments: Array<{ period: string; score: number; flag: string | null }>;
   classes: Array<{ classMonth: string; period: string; attendedOn: string | null }>;
   houses: Array<{ houseId: string; address: string; since: string; until: string | null }>;
-  tenants: { declared: number; selfDeclared: number; current: number };
+  /** living there now: verified on visits (`declared`), self-declared of them, declared by the landlord */
+  tenants: { declared: number; selfDeclared: number; current: number; landlordDeclared: number };
   history: Array<{ year: number; deductions: number; bonuses: number; score: number }>;
 }
 
