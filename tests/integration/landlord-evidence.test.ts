@@ -146,6 +146,15 @@ describe('evidence photos', () => {
     expect(await files()).toEqual(before);
     expect(await photoRows()).toBe(n);
     await c.admin.put('/modules/landlord-scoring', { enabled: true, settings: {} });
+    // A record voided on appeal takes no more evidence.
+    const subjectId = (await c.admin.get(`${M}/subjects?q=${encodeURIComponent('赵房东')}`)).json()[0].id;
+    const extra = (await record(c.admin, subjectId, 'no-extinguisher', `${Y1}-06-01`)).json().id;
+    const appeal = (await c.admin.post(`${M}/records/${extra}/appeals`, { reason: '误记' })).json().id;
+    await c.admin.post(`${M}/appeals/${appeal}/decision`, { decision: 'upheld', note: '误记' });
+    const voided = await upload('workera1a', extra, PNG, 'image/png');
+    expect(voided.statusCode).toBe(409);
+    expect(voided.json().code).toBe('voided');
+    expect(await files()).toEqual(before);
   });
 
   it('follows the record’s scope: outside it 404, reading without recording 403', async () => {

@@ -70,6 +70,7 @@ export function evidenceRoutes(app: FastifyInstance, deps: PluginDeps) {
       if (!found) throw notFound('record');
       if (!ctx.access.can(PERMISSIONS.recordCreate, found.subject.ancestorIds))
         throw forbidden('you may add evidence only inside your own scope');
+      if (found.record.voided) throw conflict('voided', 'this record is void: it takes no more evidence');
       const [{ n } = { n: 0 }] = await ctx.tx.query<{ n: number }>(
         'select count(*)::int as n from landlord_scoring_evidence where tenant_id = ? and record_id = ?',
         [ctx.tx.tenantId, found.record.id],
