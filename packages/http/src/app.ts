@@ -94,7 +94,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 200 },
   });
   const host = opts.plugins ?? new PluginHost([]);
-  const settings = new ModuleSettings(host);
+  // Write-only module settings are sealed with the personal-data keyring.
+  const settings = new ModuleSettings(host, opts.pii ?? null);
   const { depsFor } = host.bindDeps(
     {
       db: opts.db,
