@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { signBody } from '@civicgrid/http';
 import { hashPassword } from '@civicgrid/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -213,5 +214,36 @@ describe('hotline webhook', () => {
       expect(a.row).not.toContain(SECRET);
       expect(a.row).not.toContain(NEW);
     }
+  });
+
+  it('stores the webhook secret sealed: the row holds no secret, a copied value does not open, signatures still verify', async () => {
+    const SEALED = 'sealed-at-rest-secret-2026';
+    await w.c.admin.put('/modules/events', { enabled: true, settings: { hotlineSecret: SEALED } });
+    const stored = async () =>
+      (
+        await w.t.db.withTenant(w.city.tenantId, (tx) =>
+          tx.query<{ settings: Record<string, unknown>; raw: string }>(
+            `select settings, settings::text as raw from tenant_module where module_id = 'events'`,
+          ),
+        )
+      )[0]!;
+    const row = await stored();
+    expect(row.raw).not.toContain(SEALED);
+    expect(row.settings.hotlineSecret).toMatch(/^sealed:k1:[A-Za-z0-9+/=]+$/);
+    // Other settings stay readable in the row; the sealed value opens only for this tenant and setting.
+    expect(row.settings.duplicateRadiusM).toBeTypeOf('number');
+    expect((await push({ ...order, orderNo: 'WH-SEALED' }, { secret: SEALED })).statusCode).toBe(201);
+    // Saved again with the mask: still sealed (a fresh nonce), still the same secret.
+    await w.c.admin.put('/modules/events', { enabled: true, settings: { hotlineSecret: '********' } });
+    const again = await stored();
+    expect(again.settings.hotlineSecret).not.toBe(row.settings.hotlineSecret);
+    expect(again.raw).not.toContain(SEALED);
+    expect((await push({ ...order, orderNo: 'WH-SEALED2' }, { secret: SEALED })).statusCode).toBe(201);
+    // Another tenant's row given this sealed value does not open it (the tenant is in the associated data).
+    const pii = w.t.app.deps.pii!;
+    const [, keyId, b64] = String(row.settings.hotlineSecret).split(':');
+    const field = 'setting:events.hotlineSecret' as const;
+    expect(pii.decrypt(w.city.tenantId, field, keyId!, Buffer.from(b64!, 'base64'))).toBe(SEALED);
+    expect(() => pii.decrypt(randomUUID(), field, keyId!, Buffer.from(b64!, 'base64'))).toThrow();
   });
 });

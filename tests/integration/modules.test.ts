@@ -1,9 +1,10 @@
 import { hashPassword } from '@civicgrid/identity';
 import { PluginHost, PluginSetupError, type ServerPlugin } from '@civicgrid/kernel';
+import { ModuleSettings } from '@civicgrid/tenancy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi } from '../../apps/api/src/app.ts';
 import { installedPlugins } from '../../apps/api/src/plugins.ts';
-import { as, type Client, login, PASSWORD, startApp, type TestApp } from '../support/app.ts';
+import { as, type Client, login, PASSWORD, startApp, type TestApp, testPii } from '../support/app.ts';
 import { buildCity, type CityFixture } from '../support/fixture.ts';
 import { digestPlugin, flakyPlugin } from '../support/module-plugins.ts';
 
@@ -307,5 +308,34 @@ describe('startup checks', () => {
     await expect(
       createApi(t.db, { jwtSecret: 'x'.repeat(32), plugins: new PluginHost([open]) }),
     ).rejects.toThrow(/route GET \/api\/v1\/m\/open\/anything/);
+  });
+});
+
+describe('write-only settings at rest', () => {
+  it('are sealed with the PII keyring, open only for their tenant and setting, and are never stored in clear', async () => {
+    const host = t.app.deps.modules.host;
+    const keyed = new ModuleSettings(host, testPii);
+    const plain = { hotlineSecret: 'webhook-secret-42', duplicateRadiusM: 300 };
+    const sealed = keyed.seal(a.tenantId, 'events', plain);
+    expect(JSON.stringify(sealed)).not.toContain('webhook-secret-42');
+    expect(sealed).toMatchObject({
+      duplicateRadiusM: 300,
+      hotlineSecret: expect.stringMatching(/^sealed:k1:/),
+    });
+    expect(plain.hotlineSecret).toBe('webhook-secret-42'); // the caller's copy is untouched
+    expect(keyed.open(a.tenantId, 'events', sealed)).toEqual(plain);
+    // Pasted into another tenant's row it does not open; an empty value stays empty, a clear one (stored
+    // before sealing) reads as it is until the next save seals it.
+    expect(() => keyed.open(b.tenantId, 'events', sealed)).toThrow();
+    expect(keyed.seal(a.tenantId, 'events', { hotlineSecret: '' })).toEqual({ hotlineSecret: '' });
+    expect(keyed.open(a.tenantId, 'events', { hotlineSecret: 'old-clear' })).toEqual({
+      hotlineSecret: 'old-clear',
+    });
+    // Without a key: a secret is refused (503) rather than stored in clear, and a sealed one reads as unset.
+    const keyless = new ModuleSettings(host);
+    expect(() => keyless.seal(a.tenantId, 'events', plain)).toThrow(/PII_KEYS/);
+    expect(keyless.open(a.tenantId, 'events', sealed).hotlineSecret).toBe('');
+    // A module without write-only settings passes through as it is.
+    expect(keyed.seal(a.tenantId, 'bulletin', { titleMaxLength: 9 })).toEqual({ titleMaxLength: 9 });
   });
 });

@@ -15,8 +15,11 @@ export interface PiiKeyring {
   hashKey: Buffer;
 }
 
-/** What a sealed value is: `file` for the chunks of an uploaded workbook and its report. */
-export type PiiField = 'id' | 'phone' | 'file';
+/**
+ * What a sealed value is: `file` for the chunks of an uploaded workbook and its report,
+ * `setting:<plugin>.<path>` for a module's write-only setting (ModuleSettings in @civicgrid/tenancy).
+ */
+export type PiiField = 'id' | 'phone' | 'file' | `setting:${string}`;
 
 export class Pii {
   constructor(private readonly ring: PiiKeyring) {

@@ -1,7 +1,15 @@
 import { type AuditActor, recordAudit } from '@civicgrid/audit';
 import type { Tx } from '@civicgrid/db';
 import { conflict, notFound, type PluginDeps, type PluginHost, type ServerPlugin } from '@civicgrid/kernel';
-import { lockModule, type ModuleSettings, saveModule, tenantModules } from '@civicgrid/tenancy';
+import {
+  lockModule,
+  type ModuleSettings,
+  putAt,
+  saveModule,
+  secretPaths,
+  tenantModules,
+  valueAt,
+} from '@civicgrid/tenancy';
 
 export interface ModuleChange {
   enabled: boolean;
@@ -31,7 +39,9 @@ async function changeModule(
 ): Promise<ModuleChangeResult> {
   const plugin = host.get(moduleId);
   if (!plugin) throw notFound('module');
-  const current = await lockModule(tx, moduleId);
+  const locked = await lockModule(tx, moduleId);
+  // Write-only values are sealed at rest: opened here, compared and kept in the clear, sealed again to save.
+  const current = locked && { ...locked, settings: settings.open(tx.tenantId!, moduleId, locked.settings) };
   const given =
     change.settings && keepSecrets(plugin.settings?.schema, change.settings, current?.settings ?? {});
   const next = settings.check(moduleId, given ?? current?.settings ?? {});
@@ -56,7 +66,7 @@ async function changeModule(
         'enabled',
       );
   }
-  await saveModule(tx, moduleId, change.enabled, next);
+  await saveModule(tx, moduleId, change.enabled, settings.seal(tx.tenantId!, moduleId, next));
   const wasOn = current?.enabled === true;
   const ctx = { tx, tenantId: tx.tenantId!, settings: next };
   if (change.enabled && !wasOn) {
@@ -72,7 +82,9 @@ async function changeModule(
     switched: change.enabled !== wasOn,
     rescheduled: (plugin.jobs ?? []).some((j) => {
       const path = j.schedule?.cronSetting?.split('.');
-      return path && JSON.stringify(at(current?.settings ?? {}, path)) !== JSON.stringify(at(next, path));
+      return (
+        path && JSON.stringify(valueAt(current?.settings ?? {}, path)) !== JSON.stringify(valueAt(next, path))
+      );
     }),
   };
 }
@@ -82,28 +94,7 @@ export const SECRET_MASK = '********';
 
 type Schema = { properties?: Record<string, unknown>; writeOnly?: boolean } | undefined;
 
-/** Paths (`a.b`) of the schema's properties marked `writeOnly: true`, nested objects included. */
-export function secretPaths(schema: Schema, prefix: string[] = []): string[][] {
-  return Object.entries(schema?.properties ?? {}).flatMap(([k, sub]) => {
-    const s = sub as Schema;
-    if (s?.writeOnly) return [[...prefix, k]];
-    return s?.properties ? secretPaths(s, [...prefix, k]) : [];
-  });
-}
-
-const at = (o: Record<string, unknown>, path: string[]) =>
-  path.reduce<unknown>(
-    (v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
-    o,
-  );
-function put(o: Record<string, unknown>, path: string[], value: unknown) {
-  let cur = o;
-  for (const k of path.slice(0, -1)) {
-    if (!cur[k] || typeof cur[k] !== 'object') return;
-    cur = cur[k] as Record<string, unknown>;
-  }
-  cur[path.at(-1)!] = value;
-}
+export { secretPaths };
 
 /** A copy of the settings with every write-only value that is set replaced by the mask. */
 export function maskSecrets(schema: Schema, settings: Record<string, unknown>): Record<string, unknown> {
@@ -111,8 +102,8 @@ export function maskSecrets(schema: Schema, settings: Record<string, unknown>): 
   if (!paths.length) return settings;
   const out = structuredClone(settings);
   for (const p of paths) {
-    const v = at(out, p);
-    if (v !== undefined && v !== null && v !== '') put(out, p, SECRET_MASK);
+    const v = valueAt(out, p);
+    if (v !== undefined && v !== null && v !== '') putAt(out, p, SECRET_MASK);
   }
   return out;
 }
@@ -130,13 +121,13 @@ export function keepSecrets(
   if (!paths.length) return given;
   const out = structuredClone(given);
   for (const p of paths) {
-    const v = at(out, p);
+    const v = valueAt(out, p);
     if (v === SECRET_MASK || v === undefined) {
-      const old = at(stored, p);
+      const old = valueAt(stored, p);
       if (old !== undefined) {
         for (let i = 1; i < p.length; i++)
-          if (at(out, p.slice(0, i)) === undefined) put(out, p.slice(0, i), {});
-        put(out, p, old);
+          if (valueAt(out, p.slice(0, i)) === undefined) putAt(out, p.slice(0, i), {});
+        putAt(out, p, old);
       }
     }
   }
