@@ -73,10 +73,11 @@ beforeAll(async () => {
       owner2: await person(tx, u.gridA1b, '吴房东'),
       h1: await rentedHouse(tx, u.gridA1a, '绣湖小区8幢101'),
       h2: await rentedHouse(tx, u.gridA1b, '绣湖小区9幢101'),
-      T1: await person(tx, u.gridA2a, '租客甲', { movedIn: `${Y1}-01-01` }),
-      T2: await person(tx, u.gridA2a, '租客乙', { movedIn: `${Y1}-01-01` }),
-      T3: await person(tx, u.gridB1a, '租客丙', { movedIn: `${Y1}-01-01` }),
-      T4: await person(tx, u.gridA2a, '租客丁', { movedIn: `${Y1}-01-01` }),
+      T1: await person(tx, u.gridA1a, '租客甲', { movedIn: `${Y1}-01-01` }),
+      T2: await person(tx, u.gridA1a, '租客乙', { movedIn: `${Y1}-01-01` }),
+      T3: await person(tx, u.gridA1a, '租客丙', { movedIn: `${Y1}-01-01` }),
+      T4: await person(tx, u.gridA1a, '租客丁', { movedIn: `${Y1}-01-01` }),
+      T5: await person(tx, u.gridB1a, '租客戊', { movedIn: `${Y1}-01-01` }),
     })),
   );
   landlord = await subject(c.admin, {
@@ -146,6 +147,8 @@ describe('tenant declarations', () => {
     };
     await bad({ houseId: p.h2, personId: p.T4, movedIn: `${Y1}-02-01` }, 'houseId');
     await bad({ houseId: p.h1, personId: p.h1, movedIn: `${Y1}-02-01` }, 'personId');
+    // A resident of another street is not the worker's to read, nor to move.
+    await bad({ houseId: p.h1, personId: p.T5, movedIn: `${Y1}-02-01` }, 'personId');
     await bad({ houseId: p.h1, personId: p.T4, movedIn: '2999-01-01' }, 'movedIn');
     await bad({ houseId: p.h1, personId: p.T4, movedIn: `${Y1 - 5}-01-01` }, 'houseId'); // the house was not let by her then
     await bad({ houseId: p.h1, personId: p.T4, movedIn: `${Y1}-02-30` }, 'movedIn');

@@ -1,12 +1,14 @@
 import { errorResponses, type UserContext, Uuid, userContextOf } from '@civicgrid/http';
 import { badInput, conflict, forbidden, notFound } from '@civicgrid/kernel';
 import { houseUnit, moveIn, moveOut } from '@civicgrid/registry';
+import { getUnit } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { PERMISSIONS } from '../../common/index.ts';
 import { tenantToday } from '../score.ts';
 import { checkDate, IsoDate, iso, type SubjectRef, visibleSubject } from './shared.ts';
 
+const REGISTRY_READ = 'registry.resident.read';
 const Str = Type.String();
 const OptStr = Type.Union([Type.String(), Type.Null()]);
 const TenantView = Type.Object({
@@ -65,20 +67,28 @@ export async function letHouse(ctx: UserContext, s: SubjectRef, houseId: string,
   return (await houseUnit(ctx.tx, houseId))!;
 }
 
-/** A person of the registry (any unit of the tenant: a newcomer may come from anywhere) and where she lives now. */
+/**
+ * A person of the registry the caller may read there (`registry.resident.read` where she is registered
+ * now: a newcomer is registered in the registry first), and where she lives now; a 400 naming `field`
+ * otherwise — someone else's resident is not there for her, and is not moved by her.
+ */
 export async function personNow(ctx: UserContext, personId: string, field: string) {
   const [p] = await ctx.tx.query<{
     name: string;
+    unit: string;
     residenceId: string | null;
     houseId: string | null;
     movedIn: string | null;
   }>(
-    `select r.name, c.id as "residenceId", c.house_id as "houseId", to_char(c.moved_in, 'YYYY-MM-DD') as "movedIn"
+    `select r.name, r.org_unit_id as unit, c.id as "residenceId", c.house_id as "houseId",
+            to_char(c.moved_in, 'YYYY-MM-DD') as "movedIn"
        from resident r left join residence c on c.tenant_id = r.tenant_id and c.resident_id = r.id and c.moved_out is null
       where r.tenant_id = ? and r.id = ?`,
     [ctx.tx.tenantId, personId],
   );
-  if (!p) throw badInput(field, 'no such person in the registry');
+  const unit = p ? await getUnit(ctx.tx, p.unit) : null;
+  if (!p || !unit || !ctx.access.can(REGISTRY_READ, unit.ancestorIds))
+    throw badInput(field, 'no such person in the registry where you may read it');
   return p;
 }
 
