@@ -60,6 +60,8 @@ const app = await createApi(db, {
   readyChecks: [() => jobs.ping()],
   queueBoard: backend.kind === 'redis' ? { queues: jobs.boardQueues() } : undefined,
   jwtSecret: jwtSecret!,
+  // Unset, /metrics is open (local use); deployments set it (docs/operations.md, Observability).
+  metricsToken: env.METRICS_TOKEN || undefined,
   logger: {
     level: env.LOG_LEVEL ?? 'info',
     redact: [

@@ -1,15 +1,17 @@
 /**
  * The job worker: runs the plugins' jobs and event deliveries, keeps their schedules, relays the
- * events outbox. No HTTP server. `pnpm start` (apps/api) spawns it beside the API.
+ * events outbox. Its only HTTP is /metrics, when WORKER_METRICS_PORT is set. `pnpm start` (apps/api)
+ * spawns it beside the API.
  *
  * Environment: DATABASE_APP_URL (required: the application role, never the owner), REDIS_URL (queues on
  * Redis; without it on BullMQ's PostgreSQL backend in the same database, prepared by the API at start),
  * PII_KEYS and PII_HASH_KEY (the API's: imported workbooks are sealed with them), LOG_LEVEL (info),
- * WORKER_CONCURRENCY (8), WORKER_SHUTDOWN_MS (how long running jobs may finish, 10000).
+ * WORKER_CONCURRENCY (8), WORKER_SHUTDOWN_MS (how long running jobs may finish, 10000),
+ * WORKER_METRICS_PORT (unset: no listener; 0: any free port) and METRICS_TOKEN (the bearer token it asks for).
  */
 import { coreEntities } from '@civicgrid/api/platform';
 import { openDatabase } from '@civicgrid/db';
-import { jobBackendFromEnv, startWorker } from '@civicgrid/jobs';
+import { jobBackendFromEnv, serveWorkerMetrics, startWorker } from '@civicgrid/jobs';
 import { PluginHost } from '@civicgrid/kernel';
 import { piiFromEnv } from '@civicgrid/registry';
 import { jsonLogger } from './log.ts';
@@ -36,7 +38,16 @@ const host = new PluginHost(installedPlugins, {
 // progress reports a second; the relay and the reconciler take a few more.
 const db = await openDatabase(appUrl, [...coreEntities, ...host.entities()], 2 * concurrency + 3);
 const backend = jobBackendFromEnv(env, appUrl);
-const worker = await startWorker({ host, db, backend, concurrency, log });
+const metricsPort = env.WORKER_METRICS_PORT?.trim() ? Number(env.WORKER_METRICS_PORT) : null;
+if (metricsPort !== null && !(Number.isInteger(metricsPort) && metricsPort >= 0 && metricsPort < 65536)) {
+  log.error({ WORKER_METRICS_PORT: env.WORKER_METRICS_PORT }, 'WORKER_METRICS_PORT must be a port number');
+  process.exit(2);
+}
+const metricsServer =
+  metricsPort === null
+    ? null
+    : await serveWorkerMetrics({ port: metricsPort, token: env.METRICS_TOKEN || undefined, log });
+const worker = await startWorker({ host, db, backend, concurrency, log, metrics: metricsServer?.metrics });
 log.info({ backend: backend.kind, plugins: host.plugins.map((p) => p.id), concurrency }, 'worker started');
 
 let closing = false;
@@ -47,6 +58,7 @@ async function shutdown(signal: string) {
   const force = setTimeout(() => process.exit(1), shutdownMs + 5000);
   force.unref();
   await worker.close(shutdownMs);
+  await metricsServer?.close();
   await host.shutdown();
   await db.close();
   process.exit(0);

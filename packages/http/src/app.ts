@@ -12,7 +12,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { RouteAccess } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
+import { registerMetrics } from './metrics.ts';
 import { registerPluginRoutes } from './plugins.ts';
+import { registerRequestContext } from './request-context.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
@@ -57,6 +59,8 @@ export interface AppOptions {
   pii?: Pii;
   /** The job system's producer side; without it, queueing a job or retrying a run answers 503. */
   jobs?: JobClient;
+  /** METRICS_TOKEN: /metrics then answers only `Authorization: Bearer <token>`; unset, it is open. */
+  metricsToken?: string;
 }
 
 export interface AppDeps extends AppOptions {
@@ -112,6 +116,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   app.setValidatorCompiler(validatorCompiler);
   registerErrorHandling(app);
+  registerRequestContext(app);
   app.addSchema(ErrorBody);
 
   // A route that forgets to say who may call it is a startup error, not an open door.
@@ -146,6 +151,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
+  registerMetrics(app, { db: opts.db, jobs: opts.jobs, token: opts.metricsToken });
   await app.register(healthRoutes);
   if (opts.queueBoard) await queueBoardRoutes(app, opts.queueBoard.queues);
   await app.register(

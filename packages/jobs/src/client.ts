@@ -8,6 +8,7 @@ import {
 } from '@civicgrid/kernel';
 import type { Queue } from 'bullmq';
 import { Backend, type JobBackendConfig } from './backend.ts';
+import { queueName } from './naming.ts';
 import { outboxPublisher } from './outbox.ts';
 import { Producer } from './producer.ts';
 import { consumingPlugins, jobOptions, resolveHandler } from './registry.ts';
@@ -25,7 +26,18 @@ export interface JobClient extends JobEnqueuer {
   boardQueues(): Queue[];
   /** Readiness: throws when the queue backend does not answer. */
   ping(): Promise<void>;
+  /** Jobs per plugin queue and state, read now (the API's /metrics); throws when the backend does not answer. */
+  queueDepths(): Promise<QueueDepth[]>;
   close(): Promise<void>;
+}
+
+/** The states a queue depth is reported in. */
+export const DEPTH_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
+export type DepthState = (typeof DEPTH_STATES)[number];
+
+export interface QueueDepth {
+  queue: string;
+  counts: Record<DepthState, number>;
 }
 
 interface RunRow {
@@ -84,6 +96,14 @@ export function createJobClient(opts: {
     boardQueues: () =>
       backend.kind === 'redis' ? consumingPlugins(opts.host).map((p) => producer.queue(p.id)) : [],
     ping: () => backend.ping(),
+    queueDepths: () =>
+      Promise.all(
+        consumingPlugins(opts.host).map(async (p) => {
+          const counts = await producer.queue(p.id).getJobCounts(...DEPTH_STATES);
+          const depth = Object.fromEntries(DEPTH_STATES.map((s) => [s, counts[s] ?? 0]));
+          return { queue: queueName(p.id), counts: depth as Record<DepthState, number> };
+        }),
+      ),
     async close() {
       await producer.close();
       await backend.close();

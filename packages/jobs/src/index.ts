@@ -7,7 +7,16 @@ export {
   jobBackendFromEnv,
   prepareJobBackend,
 } from './backend.ts';
-export { createJobClient, type JobClient } from './client.ts';
+export { createJobClient, DEPTH_STATES, type JobClient, type QueueDepth } from './client.ts';
+export {
+  JobMetrics,
+  type JobOutcome,
+  METRICS_CONTENT_TYPE,
+  metricsAuthorized,
+  metricsText,
+  processMetrics,
+} from './metrics.ts';
+export { serveWorkerMetrics, type WorkerMetricsServer } from './metrics-server.ts';
 export { deliveryJobId, queueName, schedulerId } from './naming.ts';
 export { WORKER_NODE_FLAGS } from './node-flags.ts';
 export { outboxPublisher } from './outbox.ts';

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { type Database, isUuid, type Tx } from '@civicgrid/db';
-import { AppError, badInput, type JobData, type JobEnqueuer, type PluginHost } from '@civicgrid/kernel';
+import {
+  AppError,
+  badInput,
+  currentRequestId,
+  type JobData,
+  type JobEnqueuer,
+  type PluginHost,
+} from '@civicgrid/kernel';
 import type { AnyQueue, Backend } from './backend.ts';
 import { deliveryJobId, eventJobName, queueName } from './naming.ts';
 import { PERIOD } from './period.ts';
@@ -35,13 +42,17 @@ export class Producer implements JobEnqueuer {
    * Queues a plugin's job for a tenant and records it as queued, in one short tenant transaction (the
    * add happens before commit: if it fails nothing is recorded; a worker that takes the job first
    * waits for the row). Payloads carry ids and periods only: queues have no row-level security.
+   * Queued while a request (or another job) is handled, the payload also carries that request's id,
+   * which the worker's log lines for the job repeat: no caller has to pass it.
    */
   async enqueue(
     plugin: string,
     job: string,
-    data: JobData,
+    given: JobData,
     opts: { jobId?: string; delayMs?: number } = {},
   ): Promise<string> {
+    const requestId = currentRequestId();
+    const data = requestId && given?.requestId === undefined ? { ...given, requestId } : given;
     const handler = resolveHandler(this.host, plugin, job);
     if (handler?.kind !== 'job')
       throw new AppError(400, 'unknown_job', `no job ${plugin}/${job} is installed`);

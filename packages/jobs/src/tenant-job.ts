@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { type Database, isUuid, type Tx } from '@civicgrid/db';
 import type { JobContext, JobData, JobLogger, PluginHost, ServiceLocator } from '@civicgrid/kernel';
-import { AppError } from '@civicgrid/kernel';
+import { AppError, runWithRequestContext } from '@civicgrid/kernel';
 import { type Job, UnrecoverableError } from 'bullmq';
-import { dueFromJobId } from './naming.ts';
+import type { JobMetrics, JobOutcome } from './metrics.ts';
+import { dueFromJobId, queueName } from './naming.ts';
 import { outboxPublisher } from './outbox.ts';
 import { PERIOD, previousPeriod } from './period.ts';
 import { type Handler, isPlatformOwner, resolveHandler } from './registry.ts';
@@ -26,7 +27,16 @@ export interface TenantJobRuntime {
   log: JobLogger;
   /** A plugin's settings for the transaction's tenant, defaults applied. */
   settings(tx: Tx, pluginId: string): Promise<Record<string, unknown>>;
+  /** Where each attempt's duration and outcome go (the worker's /metrics), if anywhere. */
+  metrics?: JobMetrics;
 }
+
+/** The id of the request that queued the job (the producer adds it), if it looks like one. */
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const requestIdOf = (job: Job): string | undefined => {
+  const id = (job.data as { requestId?: unknown } | undefined)?.requestId;
+  return typeof id === 'string' && REQUEST_ID.test(id) ? id : undefined;
+};
 
 /**
  * A job still running after this long is marked running in job_run (its own short transaction); a
@@ -113,12 +123,30 @@ async function deliver(
  * recorded with its message only, and goes back to BullMQ, which retries with backoff.
  */
 export function tenantJobProcessor(rt: TenantJobRuntime, pluginId: string) {
+  const run = attemptRunner(rt, pluginId);
+  // The job runs in its request's context: a job it queues carries the same request id on.
+  return (job: Job): Promise<void> => {
+    const requestId = requestIdOf(job);
+    return requestId ? runWithRequestContext({ requestId }, () => run(job)) : run(job);
+  };
+}
+
+/** One attempt of one job, timed: its outcome goes to the metrics and to one log line. */
+function attemptRunner(rt: TenantJobRuntime, pluginId: string) {
+  const queue = queueName(pluginId);
   return async (job: Job): Promise<void> => {
+    const started = performance.now();
+    let outcome: JobOutcome = 'completed';
+    const seconds = () => (performance.now() - started) / 1000;
+    const refuse = (message: string): never => {
+      rt.metrics?.observe(queue, job.name, seconds(), 'failed', true);
+      throw new UnrecoverableError(message);
+    };
     const handler = resolveHandler(rt.host, pluginId, job.name);
     const platform = isPlatformOwner(rt.host, pluginId);
-    if (!handler) throw new UnrecoverableError(`no handler for ${pluginId}/${job.name}`);
+    if (!handler) return refuse(`no handler for ${pluginId}/${job.name}`);
     const data = job.data as JobData;
-    if (!isUuid(data?.tenantId)) throw new UnrecoverableError('job payload has no tenant id');
+    if (!isUuid(data?.tenantId)) return refuse('job payload has no tenant id');
     const tenantId = data.tenantId;
     // Starts count (after a stall too), so a run killed mid-way shows its second attempt.
     const a: Attempt = {
@@ -135,12 +163,15 @@ export function tenantJobProcessor(rt: TenantJobRuntime, pluginId: string) {
       maxAttempts: attemptsOf(job),
       payload: data,
     };
+    const requestId = requestIdOf(job);
     const log = childLogger(rt.log, {
       tenantId,
+      queue,
       plugin: pluginId,
       job: job.name,
       queueJobId: job.id,
       attempt,
+      ...(requestId ? { requestId } : {}),
     });
 
     let marked: Promise<void> | undefined;
@@ -156,6 +187,7 @@ export function tenantJobProcessor(rt: TenantJobRuntime, pluginId: string) {
         const t = await admission(tx, pluginId, platform, key.queueJobId);
         if (!t) {
           log.warn({}, 'job for an unknown tenant dropped');
+          outcome = 'skipped';
           return;
         }
         key.period = periodOf(handler, job, t.timezone);
@@ -163,10 +195,14 @@ export function tenantJobProcessor(rt: TenantJobRuntime, pluginId: string) {
           t.status !== 'active' ? 'tenant suspended' : !t.on ? 'module disabled for this tenant' : null;
         if (refusal) {
           await finishRun(tx, key, a, 'skipped', refusal);
+          outcome = 'skipped';
           return;
         }
         const run = t.runId ? { id: t.runId, state: t.runState } : await runRow(tx, key, a);
-        if (run.state === 'completed') return;
+        if (run.state === 'completed') {
+          outcome = 'skipped';
+          return;
+        }
         // ctx.runId is the job_run row's id, whoever made the row.
         a.runId = run.id;
         timer = setTimeout(markOnce, MARK_RUNNING_AFTER_MS);
@@ -195,9 +231,15 @@ export function tenantJobProcessor(rt: TenantJobRuntime, pluginId: string) {
         clearTimeout(timer);
         if (!(await finishRun(tx, key, a, 'completed'))) throw new AlreadyCompleted();
       });
+      rt.metrics?.observe(queue, job.name, seconds(), outcome);
+      log.info({ outcome, ms: Math.round(seconds() * 1000) }, `job ${outcome}`);
     } catch (err) {
       clearTimeout(timer);
-      if (err instanceof AlreadyCompleted) return;
+      if (err instanceof AlreadyCompleted) {
+        rt.metrics?.observe(queue, job.name, seconds(), 'skipped');
+        log.info({ outcome: 'skipped', ms: Math.round(seconds() * 1000) }, 'job skipped');
+        return;
+      }
       const summary = errorSummary(err);
       // Bad input (an AppError below 500: a malformed period, an unknown subject) never gets better
       // with a retry: fail the run at once, like BullMQ's own UnrecoverableError.
@@ -207,7 +249,8 @@ export function tenantJobProcessor(rt: TenantJobRuntime, pluginId: string) {
       await rt.db
         .withTenant(tenantId, (tx) => failRun(tx, key, a, summary, final))
         .catch((e: Error) => log.error({ err: e.message }, 'could not record the failure'));
-      log.warn({ err: summary, final }, 'job failed');
+      rt.metrics?.observe(queue, job.name, seconds(), 'failed', final);
+      log.warn({ err: summary, final, outcome: 'failed', ms: Math.round(seconds() * 1000) }, 'job failed');
       // The queue keeps the message only: its store is not the place for stack traces either.
       const clean = hopeless ? new UnrecoverableError(summary) : new Error(summary);
       clean.stack = summary;

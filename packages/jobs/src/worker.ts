@@ -3,6 +3,7 @@ import type { JobLogger, PluginHost } from '@civicgrid/kernel';
 import { ModuleSettings } from '@civicgrid/tenancy';
 import type { Job } from 'bullmq';
 import { type AnyWorker, Backend, type JobBackendConfig } from './backend.ts';
+import type { JobMetrics } from './metrics.ts';
 import { queueName } from './naming.ts';
 import { OutboxRelay, outboxPublisher } from './outbox.ts';
 import { Producer } from './producer.ts';
@@ -19,6 +20,8 @@ export interface WorkerOptions {
   /** Jobs running at once in this process, over all plugin queues (default 8). */
   concurrency?: number;
   log?: JobLogger;
+  /** Records each job attempt's duration and outcome (the worker's /metrics: `serveWorkerMetrics`). */
+  metrics?: JobMetrics;
   /** How often the outbox is swept for events no notification announced (default 5 s). */
   outboxSweepMs?: number;
   /** How often every schedule is rebuilt from the database besides at start (default 10 min). */
@@ -52,7 +55,7 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const settings = new ModuleSettings(host);
   const read = (tx: Tx, id: string) => settings.read(tx, id);
   const { services } = host.bindDeps({ db, events: outboxPublisher, jobs: producer }, read);
-  const runtime = { host, db, services, log, settings: read };
+  const runtime = { host, db, services, log, settings: read, metrics: opts.metrics };
   // One budget for the whole process: each plugin's BullMQ worker may take `concurrency` jobs, but
   // only `concurrency` of them hold a database transaction at a time.
   const slots = new Slots(concurrency);
