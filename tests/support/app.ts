@@ -30,6 +30,8 @@ export async function startApp(
     jobs?: (host: PluginHost, db: Database) => JobClient;
     /** Registers more on the app before it is ready (e.g. the admin's static files). */
     beforeReady?: (app: FastifyInstance) => Promise<unknown>;
+    /** The bearer token /metrics asks for (METRICS_TOKEN). */
+    metricsToken?: string;
   } = {},
 ): Promise<TestApp> {
   const { appUrl } = inject('db');
@@ -41,6 +43,7 @@ export async function startApp(
     jobs: opts.jobs?.(host, db),
     jwtSecret: randomBytes(32).toString('hex'),
     loginLimits: opts.loginLimits ?? { perIp: 10_000, perAccount: 10_000 },
+    metricsToken: opts.metricsToken,
   });
   await opts.beforeReady?.(app);
   await app.ready();

@@ -187,9 +187,14 @@ export function rawQueue(backend: TestBackend, name: string): { queue: Queue; cl
 
 /**
  * A real worker process running `entry` (node + tsx's loader: one process, so SIGKILL hits the worker
- * itself) on the test database and `backend`; resolves once it prints `ready`.
+ * itself) on the test database and `backend`; resolves once it prints `ready`. `env` adds to its
+ * environment; `onStdout` sees everything it prints on stdout, from the first line.
  */
-export async function spawnTestWorker(entry: string, backend: TestBackend): Promise<ChildProcess> {
+export async function spawnTestWorker(
+  entry: string,
+  backend: TestBackend,
+  opts: { env?: NodeJS.ProcessEnv; onStdout?: (text: string) => void } = {},
+): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: fileURLToPath(new URL('../../', import.meta.url)),
     env: {
@@ -197,6 +202,7 @@ export async function spawnTestWorker(entry: string, backend: TestBackend): Prom
       DATABASE_APP_URL: inject('db').appUrl,
       JT_BACKEND: JSON.stringify(backend.cfg),
       JT_PREFIX: backend.prefix,
+      ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -204,6 +210,7 @@ export async function spawnTestWorker(entry: string, backend: TestBackend): Prom
   child.stderr!.on('data', (d) => {
     out += d;
   });
+  if (opts.onStdout) child.stdout!.on('data', (d) => opts.onStdout!(String(d)));
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on('data', (d) => {
       out += d;
