@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type JobClient, outboxPublisher } from '@civicgrid/jobs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fireDeadline } from '../../plugins/events/src/server/overdue.ts';
+import { compactRollup } from '../../plugins/events/src/server/rollup.ts';
 import type { EventsSettings } from '../../plugins/events/src/server/settings.ts';
 import { as, type Client, login } from '../support/app.ts';
 import { buildCity } from '../support/fixture.ts';
@@ -299,29 +300,68 @@ describe('the rollup (events_unit_day)', () => {
       satisfied: 3,
     });
 
-    // Every row of the rollup as a fresh count from the events would make it (rows emptied again aside).
-    const kept = await sql(
-      `select org_unit_id, day, reported, responded_on_time, resolved_on_time, followed_up, satisfied, accepted,
-              accept_secs::float8, resolved, resolve_secs::float8, verified, verify_secs::float8, escalations, cards
-         from events_unit_day where reported <> 0 order by 1, 2`,
-    );
+    // The rollup's rows summed per (location, day) are what a fresh count from the events makes —
+    // before and after the compaction job folds them into one row each.
+    const SUMS = `sum(x.reported)::int as reported, sum(x.responded_on_time)::int as responded_on_time,
+      sum(x.resolved_on_time)::int as resolved_on_time, sum(x.followed_up)::int as followed_up,
+      sum(x.satisfied)::int as satisfied, sum(x.accepted)::int as accepted, sum(x.accept_secs)::float8 as accept_secs,
+      sum(x.resolved)::int as resolved, sum(x.resolve_secs)::float8 as resolve_secs, sum(x.verified)::int as verified,
+      sum(x.verify_secs)::float8 as verify_secs, sum(x.escalations)::int as escalations, sum(x.cards)::int as cards`;
+    const kept = () =>
+      sql(
+        `select x.org_unit_id, x.day, ${SUMS} from events_unit_day x group by 1, 2
+          having sum(x.reported) <> 0 or sum(x.accepted) <> 0 or sum(x.escalations) <> 0 or sum(x.cards) <> 0
+          order by 1, 2`,
+      );
     const fresh = await sql(
-      `select x.org_unit_id, x.day, sum(x.reported)::int as reported, sum(x.responded_on_time)::int as responded_on_time,
-              sum(x.resolved_on_time)::int as resolved_on_time, sum(x.followed_up)::int as followed_up,
-              sum(x.satisfied)::int as satisfied, sum(x.accepted)::int as accepted, sum(x.accept_secs)::float8 as accept_secs,
-              sum(x.resolved)::int as resolved, sum(x.resolve_secs)::float8 as resolve_secs, sum(x.verified)::int as verified,
-              sum(x.verify_secs)::float8 as verify_secs, sum(x.escalations)::int as escalations, sum(x.cards)::int as cards
+      `select x.org_unit_id, x.day, ${SUMS}
          from events_event e cross join lateral events_measure(e.tenant_id, e.org_unit_id, e.status, e.created_at,
               e.accepted_at, e.accept_due_at, e.resolved_at, e.resolve_due_at, e.verified_at, e.satisfaction,
               e.escalations, e.cards) x
         group by 1, 2 order by 1, 2`,
     );
-    expect(kept).toEqual(fresh);
-    expect(kept.length).toBeGreaterThan(3);
+    expect(await kept()).toEqual(fresh);
+    expect(fresh.length).toBeGreaterThan(3);
+    const rowsOf = () => sql<{ n: number }>(`select count(*)::int as n from events_unit_day`);
+    const before = (await rowsOf())[0]!.n;
+    const done = await w.t.db.withTenant(w.city.tenantId, (tx) => compactRollup(tx));
+    expect(done.folded).toBeGreaterThan(0);
+    expect((await rowsOf())[0]!.n).toBeLessThan(before);
+    expect((await rowsOf())[0]!.n).toBe(fresh.length);
+    expect(await kept()).toEqual(fresh);
+    const { units } = await metrics(w.c.inspector, w.city.units.root, ranges[1]![0], ranges[1]![1]);
+    expect(pick(units)).toEqual(pick(await direct(w.city.units.root, ranges[1]![0], ranges[1]![1])));
     // Another tenant's rows are not there under row-level security: the table is a tenant table.
     const [seen] = await w.t.db.withTenant(randomUUID(), (tx) =>
       tx.query<{ n: number }>(`select count(*)::int as n from events_unit_day`),
     );
     expect(seen?.n).toBe(0);
+  });
+});
+
+describe('writers of the rollup', () => {
+  it('do not wait for each other: an open transaction that took in an event holds no row a report needs', async () => {
+    const timeout = (ms: number) =>
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the report waited')), ms));
+    // A long import: its transaction has taken in an event at the grid today and not committed yet.
+    await w.t.db.withTenant(w.city.tenantId, async (tx) => {
+      await tx.query(
+        `insert into events_event (tenant_id, title, category_id, channel, urgency, org_unit_id, handler_unit_id,
+           created_at, accept_due_at, resolve_due_at)
+         values (?, '导入中', ?, 'hotline', 'yellow', ?, ?, ?, ?, ?)`,
+        [
+          w.city.tenantId,
+          w.categories['safety.fire'],
+          w.city.units.gridA1a,
+          w.city.units.gridA1a,
+          w.now(),
+          w.now(),
+          w.now(),
+        ],
+      );
+      // Meanwhile a grid worker reports at the same grid the same day, and accepts it.
+      const ev = await Promise.race([report(w, w.c.worker), timeout(10_000)]);
+      expect((await Promise.race([act(w.c.worker, ev.id, 'accept'), timeout(10_000)])).code).toBe(200);
+    });
   });
 });

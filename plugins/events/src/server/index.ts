@@ -3,6 +3,7 @@ import { PERMISSIONS as P } from '../common/index.ts';
 import { ensureCatalogue } from './catalogue.ts';
 import { deadlineJob, eventsRuntime, sweepJob } from './overdue.ts';
 import { reportJob } from './reports.ts';
+import { compactJob } from './rollup.ts';
 import { attachmentRoutes } from './routes/attachments.ts';
 import { categoryRoutes } from './routes/categories.ts';
 import { eventRoutes } from './routes/events.ts';
@@ -68,7 +69,7 @@ export const eventsPlugin = defineServerPlugin({
     reportRoutes(app);
     viewRoutes(app, deps);
   },
-  jobs: [deadlineJob, sweepJob, reportJob],
+  jobs: [deadlineJob, sweepJob, reportJob, compactJob],
   provides: [{ ref: eventsRuntime, create: (deps) => ({ jobs: deps.jobs, events: deps.events }) }],
   async onTenantEnable({ tx }) {
     await ensureCatalogue(tx);
