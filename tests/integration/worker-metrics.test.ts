@@ -35,6 +35,8 @@ let worker: ChildProcess;
 let apiUrl: string;
 let accessToken: string;
 let stdout = '';
+/** The API's pino lines (JSON), as a deployment's log collector gets them. */
+let apiLog = '';
 
 /** The worker's JSON log lines so far. */
 const logLines = (): LogLine[] =>
@@ -51,6 +53,14 @@ const lineOf = (jobId: string, msg: string) =>
 beforeAll(async () => {
   backend = await testBackend('redis', 'obs');
   t = await startApp({
+    logger: {
+      level: 'info',
+      stream: {
+        write: (line: string) => {
+          apiLog += line;
+        },
+      },
+    },
     extraPlugins: [obsPlugin],
     jobs: (host, db) => {
       jobs = createJobClient({ host, db, backend: backend.cfg, prefix: backend.prefix });
@@ -110,6 +120,13 @@ describe('request ids in the worker log', () => {
       requestId: 'abc-123',
       queue: 'jt-obs',
     });
+    // And the API's lines for the request, under the same key: one query finds both sides.
+    const api = apiLog
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as LogLine)
+      .filter((l) => l.requestId === 'abc-123');
+    expect(api.map((l) => l.msg)).toEqual(['incoming request', 'request completed']);
   });
 
   it('carries the id the API generated when the caller sent none, on a failure too', async () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '@civicgrid/db';
+import type { AppOptions } from '@civicgrid/http';
 import type { JobClient } from '@civicgrid/jobs';
 import type { PluginHost, ServerPlugin } from '@civicgrid/kernel';
 import { generatePiiSecrets, piiFromEnv } from '@civicgrid/registry';
@@ -32,11 +33,16 @@ export async function startApp(
     beforeReady?: (app: FastifyInstance) => Promise<unknown>;
     /** The bearer token /metrics asks for (METRICS_TOKEN). */
     metricsToken?: string;
+    /** Fastify's logger options (none by default). */
+    logger?: AppOptions['logger'];
+    /** Another database than the run's (a fault test's own server): its application role's URL. */
+    appUrl?: string;
+    poolSize?: number;
   } = {},
 ): Promise<TestApp> {
-  const { appUrl } = inject('db');
+  const appUrl = opts.appUrl ?? inject('db').appUrl;
   const host = pluginHost([...installedPlugins, ...(opts.extraPlugins ?? [])], testPii);
-  const db = await openCoreDatabase(appUrl, 4, host);
+  const db = await openCoreDatabase(appUrl, opts.poolSize ?? 4, host);
   const app = await createApi(db, {
     plugins: host,
     pii: testPii,
@@ -44,6 +50,7 @@ export async function startApp(
     jwtSecret: randomBytes(32).toString('hex'),
     loginLimits: opts.loginLimits ?? { perIp: 10_000, perAccount: 10_000 },
     metricsToken: opts.metricsToken,
+    logger: opts.logger,
   });
   await opts.beforeReady?.(app);
   await app.ready();
