@@ -63,6 +63,8 @@ async function txOf(em: EntityManager, tenantId: string | null): Promise<Tx> {
   return { em, tenantId, pg, query: (sql, params = [], opts) => runQuery(pg, sql, params, opts) };
 }
 
+const ACQUIRE_TIMEOUT_MS = Number(process.env.DATABASE_ACQUIRE_TIMEOUT_MS ?? 5_000);
+
 export async function openDatabase(
   appUrl: string,
   entities: EntitySchema[],
@@ -71,7 +73,10 @@ export async function openDatabase(
   const orm = await MikroORM.init({
     clientUrl: appUrl,
     entities,
-    pool: { min: 0, max: poolSize },
+    // A request waits at most this long for a connection (pool busy, or the server unreachable), then
+    // gets a 503 instead of hanging; connecting itself gives up as soon.
+    pool: { min: 0, max: poolSize, acquireTimeoutMillis: ACQUIRE_TIMEOUT_MS },
+    driverOptions: { connection: { connectionTimeoutMillis: ACQUIRE_TIMEOUT_MS } },
     discovery: { warnWhenNoEntities: false },
     allowGlobalContext: false,
     debug: false,

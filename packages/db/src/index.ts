@@ -8,4 +8,5 @@ export { type TenantScoped, tenantScoped } from './entity.ts';
 export { type MigrationSource, migrate, platformMigrations } from './migrator.ts';
 export { type PoolStats, poolStats } from './pool-stats.ts';
 export { type QueryOptions, toNumbered } from './sql.ts';
+export { isDatabaseUnavailable } from './unavailable.ts';
 export { isUuid } from './uuid.ts';

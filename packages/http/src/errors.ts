@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '@civicgrid/db';
 import { AppError, fieldIssues } from '@civicgrid/kernel';
 import type { FastifyError, FastifyInstance } from 'fastify';
 
@@ -100,6 +101,15 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return reply
         .status(400)
         .send({ statusCode: 400, code: 'invalid_value', message: 'a value is not acceptable' });
+    }
+    // The database is down or restarting: say so at once (no request waits on it), and when to retry.
+    if (isDatabaseUnavailable(err)) {
+      req.log.warn({ err: err.message }, 'database unavailable');
+      return reply.status(503).header('retry-after', '2').send({
+        statusCode: 503,
+        code: 'database_unavailable',
+        message: 'the database cannot be reached right now; try again in a moment',
+      });
     }
     req.log.error({ err }, 'unhandled error');
     return reply
