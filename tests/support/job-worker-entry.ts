@@ -3,15 +3,16 @@
  * with short locks so a killed worker's job is taken up again quickly. Prints `ready` once it takes
  * jobs; SIGTERM closes it gracefully (as apps/worker does) and exits 0.
  *
- * Env: DATABASE_APP_URL, JT_BACKEND (a JobBackendConfig as JSON), JT_PREFIX.
+ * Env: DATABASE_APP_URL, JT_BACKEND (a JobBackendConfig as JSON), JT_PREFIX, JT_SCHEDULES (`true`:
+ * also the scheduled test plugin).
  */
 import { openDatabase } from '@civicgrid/db';
 import { type JobBackendConfig, startWorker } from '@civicgrid/jobs';
 import { coreEntities } from '../../apps/api/src/platform.ts';
-import { jobTestHost, workPlugin } from './job-plugins.ts';
+import { jobTestHost, schedPlugin, workPlugin } from './job-plugins.ts';
 
 const env = process.env;
-const host = jobTestHost([workPlugin]);
+const host = jobTestHost(env.JT_SCHEDULES === 'true' ? [workPlugin, schedPlugin] : [workPlugin]);
 const db = await openDatabase(env.DATABASE_APP_URL!, coreEntities, 8);
 const worker = await startWorker({
   host,

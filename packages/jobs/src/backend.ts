@@ -109,6 +109,24 @@ export class Backend {
     ) as unknown as Worker;
   }
 
+  /**
+   * Calls `fn` each time the Redis connection is ready again after it was lost (never for the first
+   * connection; never on PostgreSQL, which keeps its queues in the database).
+   */
+  onReconnect(fn: () => void): void {
+    if (this.#cfg.kind !== 'redis') return;
+    const client = this.#redisClient();
+    let lost = client.status !== 'ready';
+    client.on('close', () => {
+      lost = true;
+    });
+    client.on('ready', () => {
+      if (!lost) return;
+      lost = false;
+      fn();
+    });
+  }
+
   /** Throws when the backend does not answer within `timeoutMs` (readiness probes must not hang). */
   async ping(timeoutMs = 2000): Promise<void> {
     const probe =

@@ -87,6 +87,12 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
     opts.reconcileEveryMs ?? 10 * 60_000,
   );
   reconcileTimer.unref();
+  // Redis may come back empty (restarted without persistence, a failover to a replica that had not
+  // caught up), and the schedules live only there: every reconnect rebuilds them from the database.
+  backend.onReconnect(() => {
+    log.warn({}, 'queue backend reconnected: rebuilding schedules');
+    void reconcile().catch((e: Error) => log.error({ err: e.message }, 'schedule reconcile failed'));
+  });
 
   const listenUrl = db.orm.config.get('clientUrl');
   if (!listenUrl) throw new Error('the worker needs a database opened from a URL (for LISTEN)');
