@@ -1,12 +1,12 @@
 import type { Tx } from '@civicgrid/db';
 import { AppError, badInput, type JobContext, type JobDefinition } from '@civicgrid/kernel';
 import { assessmentCompleted, type ScoringSettings } from '../common/index.ts';
-import { monthEnd, nextMonth, scoreExpr, totalsLateral, windowStart } from './score.ts';
+import { monthEnd, nextMonth, scoreExpr, totalsRange, windowStart } from './score.ts';
 
 const MONTH = /^[0-9]{4}-(0[1-9]|1[0-2])$/;
 /** Below every generated id: where the first chunk starts. */
 const NIL = '00000000-0000-0000-0000-000000000000';
-const DEFAULT_CHUNK = 1000;
+const DEFAULT_CHUNK = 10_000;
 
 /** What one month's assessment covers: the year up to the month's last day, and the red-flag window. */
 interface Window {
@@ -21,8 +21,9 @@ interface Window {
  * Assesses one chunk of subjects (the next `size` ids after `cursor` registered by the month's end) in
  * one statement: the year's scores, the red-flag window's totals, the declared tenants, the flags;
  * writes their assessment rows (replacing a row an earlier attempt wrote: same inputs, same row) and
- * enrols the landlords due for the next improvement class. Records and tenants are read per subject
- * through their indexes (lateral joins), so a run reads each record once whatever the chunking.
+ * enrols the landlords due for the next improvement class. Set-based per chunk: the chunk is an id
+ * range, and its records, houses and declarations are read by range scans over that range (records
+ * through an index that covers what is read), so a run reads each record once whatever the chunking.
  */
 export async function assessChunk(
   tx: Tx,
@@ -34,35 +35,39 @@ export async function assessChunk(
   const t = tx.tenantId!;
   const lo = cursor ?? NIL;
   // Row-level security keeps the planner from the statistics, so it guesses a few dozen subjects and
-  // would read them all by bitmap and sort them for every chunk (quadratic over a run); without bitmap
-  // scans it walks the primary key in id order and stops after `size`.
+  // would read them by bitmap and sort them; without bitmap scans it walks the primary key in id order
+  // and stops after `size`, and reads the chunk's records in subject order from their index.
   await tx.query('set local enable_bitmapscan = off');
-  const [last] = await tx.query<{ id: string }>(
-    `select id from (select id from landlord_scoring_subject
-        where tenant_id = ? and id > ?::uuid and registered_on <= ?::date order by id limit ?) c
-      order by id desc limit 1`,
-    [t, lo, w.end, size],
-  );
-  if (!last) return { n: 0, last: null };
-  const totals = totalsLateral('s.id', t, { yearStart: w.yearStart, winFrom: w.redFrom, to: w.end });
+  // The chunk's records grouped per subject, item and month (~6 groups a subject) stay in memory.
+  await tx.query(`set local work_mem = '64MB'`);
+  // The chunk's bounds, (lo, hi], as init plans: index range conditions for every table read.
+  const totals = totalsRange('(select lo from b)', '(select hi from b)', t, {
+    yearStart: w.yearStart,
+    winFrom: w.redFrom,
+    to: w.end,
+  });
   const score = scoreExpr('tot.y_ded', 'tot.y_bon', s);
-  const [row] = await tx.query<{ n: number }>(
-    `with s as (
+  const [row] = await tx.query<{ n: number; last: string | null }>(
+    `with s as materialized (
        select id, kind, org_unit_id from landlord_scoring_subject
-        where tenant_id = ? and id > ?::uuid and id <= ?::uuid and registered_on <= ?::date),
+        where tenant_id = ? and id > ?::uuid and registered_on <= ?::date order by id limit ?),
+     b as materialized (select ?::uuid as lo, (select id from s order by id desc limit 1) as hi),
+     tot as ${totals.sql},
+     tn as (
+       select sh.subject_id, count(*)::int as verified, count(*) filter (where d.source = 'landlord')::int as self
+         from landlord_scoring_subject_house sh
+         join landlord_scoring_declaration d on d.tenant_id = sh.tenant_id and d.house_id = sh.house_id
+              and d.declared_on <= ?::date
+         join residence rs on rs.tenant_id = d.tenant_id and rs.id = d.residence_id
+              and rs.moved_in <= ?::date and (rs.moved_out is null or rs.moved_out > ?::date)
+        where sh.tenant_id = ? and sh.subject_id > (select lo from b) and sh.subject_id <= (select hi from b)
+              and sh.since <= ?::date and (sh.until is null or sh.until > ?::date)
+        group by sh.subject_id),
      scored as (
-       select s.id, s.kind, s.org_unit_id, tot.y_ded as ded, tot.y_bon as bon, ${score.sql} as score,
-              tot.w_ded as win_ded, tot.w_bon as win_bon, tn.verified, tn.self
-         from s cross join lateral ${totals.sql} tot
-         cross join lateral (
-           select count(*)::int as verified, count(*) filter (where d.source = 'landlord')::int as self
-             from landlord_scoring_subject_house sh
-             join landlord_scoring_declaration d on d.tenant_id = sh.tenant_id and d.house_id = sh.house_id
-                  and d.declared_on <= ?::date
-             join residence rs on rs.tenant_id = d.tenant_id and rs.id = d.residence_id
-                  and rs.moved_in <= ?::date and (rs.moved_out is null or rs.moved_out > ?::date)
-            where sh.tenant_id = ? and sh.subject_id = s.id
-                  and sh.since <= ?::date and (sh.until is null or sh.until > ?::date)) tn),
+       select s.id, s.kind, s.org_unit_id, coalesce(tot.y_ded, 0) as ded, coalesce(tot.y_bon, 0) as bon,
+              ${score.sql} as score, coalesce(tot.w_ded, 0) as win_ded, coalesce(tot.w_bon, 0) as win_bon,
+              coalesce(tn.verified, 0) as verified, coalesce(tn.self, 0) as self
+         from s left join tot on tot.subject_id = s.id left join tn on tn.subject_id = s.id),
      flagged as (
        select *, case when score <= ?::int then 'yellow'
                       when kind = 'shop' and win_ded = 0 and win_bon >= ?::int then 'red' end as flag,
@@ -84,13 +89,14 @@ export async function assessChunk(
        insert into landlord_scoring_enrolment (tenant_id, subject_id, class_month, period)
        select ?, id, ?, ? from flagged where improvement
        on conflict do nothing returning 1)
-     select (select count(*)::int from written) as n, (select count(*) from enrolled) as enrolled`,
+     select (select count(*)::int from written) as n, (select hi from b) as last,
+            (select count(*) from enrolled) as enrolled`,
     [
       t,
       lo,
-      last.id,
       w.end,
-      ...score.params,
+      size,
+      lo,
       ...totals.params,
       w.end,
       w.end,
@@ -98,6 +104,7 @@ export async function assessChunk(
       t,
       w.end,
       w.end,
+      ...score.params,
       s.yellowFlagAt,
       s.redFlag.minBonus,
       s.yellowFlagAt,
@@ -110,7 +117,7 @@ export async function assessChunk(
       w.period,
     ],
   );
-  return { n: row!.n, last: last.id };
+  return { n: row!.n, last: row!.last };
 }
 
 /** The month's report: per street, community and grid (and the city as `total`), from the month's rows. */

@@ -12,32 +12,52 @@ import type { ScoringSettings } from '../common/index.ts';
  *
  * Two windows in one pass: the year (`yearStart`…`to`) and a second one (`winFrom`…`to`, the red-flag
  * months); both start on a month's first day, so each month's group lies wholly inside or outside each.
- * It is a LATERAL subquery on `subjectId` (a column of the outer row): an index range scan of that
- * subject's records (tenant_id, subject_id, occurred_on). Joined laterally, the plan is index probes
- * per subject whatever the planner believes of the row counts — row-level security keeps it from the
- * statistics, and a hash or merge of whole sets cannot be counted on. Columns: y_ded, y_bon, w_ded, w_bon.
+ * Columns: y_ded, y_bon, w_ded, w_bon. Two shapes of the same arithmetic:
+ *
+ * - `totalsLateral`, a LATERAL subquery on one subject (a column of the outer row): an index range scan
+ *   of that subject's records (tenant_id, subject_id, occurred_on) — for a few subjects (a file, a page
+ *   of a list), index probes whatever the planner believes of the row counts (row-level security keeps
+ *   it from the statistics);
+ * - `totalsRange`, per subject of an id range (the monthly job's chunk): one range scan of the records
+ *   index over the chunk's subjects, aggregated in one pass — each record read once per run whatever
+ *   the chunking, with no per-subject probe.
  */
-export function totalsLateral(
-  subjectId: string,
-  tenantId: string,
-  w: { yearStart: string; winFrom: string; to: string },
-) {
-  // ISO dates: the earlier of the two sorts first.
-  const from = [w.winFrom, w.yearStart].sort()[0]!;
-  const sql = `(
-      select coalesce(sum(y) filter (where effect = 'deduction'), 0)::int as y_ded,
-             coalesce(sum(least(y, cap)) filter (where effect = 'bonus' and y is not null), 0)::int as y_bon,
-             coalesce(sum(w) filter (where effect = 'deduction'), 0)::int as w_ded,
-             coalesce(sum(least(w, cap)) filter (where effect = 'bonus' and w is not null), 0)::int as w_bon
-        from (select r.effect, min(i.monthly_cap) as cap,
-                     sum(r.points) filter (where r.occurred_on >= ?::date) as y,
-                     sum(r.points) filter (where r.occurred_on >= ?::date) as w
-                from landlord_scoring_record r
-                join landlord_scoring_item i on i.tenant_id = r.tenant_id and i.id = r.item_id
-               where r.tenant_id = ? and r.subject_id = ${subjectId}
-                 and r.occurred_on between ?::date and ?::date and not r.voided
-               group by r.effect, i.code, date_trunc('month', r.occurred_on)) m)`;
-  return { sql, params: [w.yearStart, w.winFrom, tenantId, from, w.to] };
+type Windows = { yearStart: string; winFrom: string; to: string };
+
+/** The window's records grouped by subject, effect, item code and month; `where` picks the subjects. */
+function monthGroups(where: string) {
+  return `select r.subject_id, r.effect, min(i.monthly_cap) as cap,
+                 sum(r.points) filter (where r.occurred_on >= ?::date) as y,
+                 sum(r.points) filter (where r.occurred_on >= ?::date) as w
+            from landlord_scoring_record r
+            join landlord_scoring_item i on i.tenant_id = r.tenant_id and i.id = r.item_id
+           where ${where} and r.occurred_on between ?::date and ?::date and not r.voided
+           group by r.subject_id, r.effect, i.code, date_trunc('month', r.occurred_on::timestamp)`;
+}
+
+const TOTALS = `coalesce(sum(y) filter (where effect = 'deduction'), 0)::int as y_ded,
+       coalesce(sum(least(y, cap)) filter (where effect = 'bonus' and y is not null), 0)::int as y_bon,
+       coalesce(sum(w) filter (where effect = 'deduction'), 0)::int as w_ded,
+       coalesce(sum(least(w, cap)) filter (where effect = 'bonus' and w is not null), 0)::int as w_bon`;
+
+/** ISO dates: the earlier of the two window starts is the first day read. */
+const firstDay = (w: Windows) => [w.winFrom, w.yearStart].sort()[0]!;
+
+export function totalsLateral(subjectId: string, tenantId: string, w: Windows) {
+  const sql = `(select ${TOTALS} from (${monthGroups(`r.tenant_id = ? and r.subject_id = ${subjectId}`)}) m)`;
+  return { sql, params: [w.yearStart, w.winFrom, tenantId, firstDay(w), w.to] };
+}
+
+/**
+ * The totals of every subject with records in the id range (`after`, `upTo`] (SQL expressions, the
+ * bounds of a chunk): rows (subject_id, y_ded, y_bon, w_ded, w_bon); subjects without records have no
+ * row (their totals are 0). The records come from one index range scan in subject order (the
+ * `landlord_scoring_record_assess` index covers the columns read, so the table itself is not read).
+ */
+export function totalsRange(after: string, upTo: string, tenantId: string, w: Windows) {
+  const where = `r.tenant_id = ? and r.subject_id > ${after} and r.subject_id <= ${upTo}`;
+  const sql = `(select subject_id, ${TOTALS} from (${monthGroups(where)}) m group by subject_id)`;
+  return { sql, params: [w.yearStart, w.winFrom, tenantId, firstDay(w), w.to] };
 }
 
 /**
