@@ -7,6 +7,7 @@
  *   pnpm bench admin     the admin app in headless Chromium: initial JS (login, dashboard), chunks, dashboard time to interactive
  *   pnpm bench registry  resident xlsx import (rows/s, peak memory; BENCH_IMPORT_ROWS, 100,000) and exact ID lookup
  *   pnpm bench events    1 M events: my tasks and a street's three rates (API vs bare SQL), deadline lateness on Redis (tests/bench/events.ts)
+ *   pnpm bench landlord  the monthly assessment of 500 k landlords and shops / 3 M records through a real worker vs one SQL statement and a per-subject ORM loop (tests/bench/landlord.ts)
  *
  * Environment: BENCH_DURATION (s, default 15), BENCH_WARMUP (s, 3), BENCH_CONNECTIONS (50),
  * BENCH_USERS (1,000,000), BENCH_DATABASE_URL (server for the throw-away database; default the local
@@ -23,6 +24,8 @@ import type { EventsReport } from './events.ts';
 import { formatEvents } from './events-report.ts';
 import type { JobsReport } from './jobs.ts';
 import { formatJobs } from './jobs-report.ts';
+import type { LandlordReport } from './landlord.ts';
+import { formatLandlord } from './landlord-report.ts';
 import { type benchRegistry, formatRegistry } from './registry-import.ts';
 import { flatten, table } from './report.ts';
 
@@ -64,6 +67,12 @@ const BENCHES: Record<string, Bench> = {
       'events: 1 M events — my tasks and a street’s three rates (API vs bare SQL), deadline lateness on Redis and worker RSS',
     run: async (log) => (await import('./events.ts')).benchEvents(log),
     format: (r) => formatEvents(r as EventsReport),
+  },
+  landlord: {
+    describe:
+      'landlord-scoring monthly assessment: 500 k subjects / 3 M records, real worker vs one SQL statement and a per-subject ORM loop; worker RSS',
+    run: async (log) => (await import('./landlord.ts')).benchLandlord(log),
+    format: (r) => formatLandlord(r as LandlordReport),
   },
 };
 
