@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -22,14 +21,7 @@ import { allMigrations } from '../../apps/api/src/app.ts';
 import { appendOnlyTables } from '../../apps/api/src/platform.ts';
 import { as, login, startApp, type TestApp } from '../support/app.ts';
 import { buildCity, type CityFixture } from '../support/fixture.ts';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
+import { freePort } from '../support/server.ts';
 
 let dir: string;
 let server: EmbeddedDatabase;

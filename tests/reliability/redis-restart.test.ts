@@ -5,7 +5,6 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,15 +25,9 @@ import {
   type TestBackend,
   waitFor,
 } from '../support/jobs.ts';
+import { freePort } from '../support/server.ts';
 
 const ENTRY = fileURLToPath(new URL('../support/job-worker-entry.ts', import.meta.url));
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 let dir: string;
 let port: number;
