@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dbConfigFrom, type EmbeddedDatabase, startEmbeddedPostgres } from '@civicgrid/db';
+import { analyze, dbConfigFrom, type EmbeddedDatabase, startEmbeddedPostgres } from '@civicgrid/db';
 import { createJobClient, jobBackendFromEnv } from '@civicgrid/jobs';
 import { piiFromEnv } from '@civicgrid/registry';
 import { serveAdmin } from './admin-static.ts';
@@ -60,6 +60,15 @@ const app = await createApi(db, {
   readyChecks: [() => jobs.ping()],
   queueBoard: backend.kind === 'redis' ? { queues: jobs.boardQueues() } : undefined,
   jwtSecret: jwtSecret!,
+  // Per minute; the defaults (30 per IP, 10 per account) unless set — a load run from one machine sets them high.
+  ...(env.LOGIN_LIMIT_PER_IP || env.LOGIN_LIMIT_PER_ACCOUNT
+    ? {
+        loginLimits: {
+          perIp: Number(env.LOGIN_LIMIT_PER_IP ?? 30),
+          perAccount: Number(env.LOGIN_LIMIT_PER_ACCOUNT ?? 10),
+        },
+      }
+    : {}),
   // Unset, /metrics is open (local use); deployments set it (docs/operations.md, Observability).
   metricsToken: env.METRICS_TOKEN || undefined,
   logger: {
@@ -83,6 +92,9 @@ if (env.SEED_DEMO !== 'false') {
       `demo tenant "${seeded.tenant}" seeded; modules: ${seeded.modules.join(', ') || 'none'}; users: ${seeded.users.join(', ')}; platform operator: platform; registry: ${seeded.registry.residents} residents in ${seeded.registry.households} households, ${seeded.registry.houses} houses, ${seeded.registry.shops} shops, ${seeded.registry.tags} focus-group tags, ${seeded.registry.visits} visits`,
     );
     if (!env.DEMO_PASSWORD) log(`demo password (shown once; set DEMO_PASSWORD to choose it): ${password}`);
+    // Fresh statistics for the thousands of rows just written: a street's resident list took 3 s
+    // (instead of milliseconds) until autovacuum came round. Only the owner may analyze.
+    if (cfg.ownerUrl) await analyze(cfg.ownerUrl);
   }
 }
 

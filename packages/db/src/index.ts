@@ -5,7 +5,7 @@ export { COUNT_CAP, type Counted, countCapped } from './count.ts';
 export { type Database, enterTenant, openDatabase, type Tx } from './database.ts';
 export { type EmbeddedDatabase, startEmbeddedPostgres } from './embedded.ts';
 export { type TenantScoped, tenantScoped } from './entity.ts';
-export { type MigrationSource, migrate, platformMigrations } from './migrator.ts';
+export { analyze, type MigrationSource, migrate, platformMigrations } from './migrator.ts';
 export { type PoolStats, poolStats } from './pool-stats.ts';
 export { type QueryOptions, toNumbered } from './sql.ts';
 export { isDatabaseUnavailable } from './unavailable.ts';

@@ -56,3 +56,18 @@ export async function migrate(ownerUrl: string, sources: MigrationSource[]): Pro
   }
   return applied;
 }
+
+/**
+ * Refreshes the planner's statistics for every table, as the owner (the application role may not).
+ * After a bulk load such as the demo seed: until autovacuum gets to it (a minute or more), the planner
+ * takes the new tables for empty and picks nested loops that read every row once per row.
+ */
+export async function analyze(ownerUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ownerUrl });
+  await client.connect();
+  try {
+    await client.query('analyze');
+  } finally {
+    await client.end();
+  }
+}
