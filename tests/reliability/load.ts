@@ -71,9 +71,13 @@ async function main() {
       id: string;
     }>;
     const categoryId = categories.at(-1)!.id;
-    const [house] = (await call('GET', '/houses?_end=1&use=rented', worker)).body as unknown as Array<{ id: string }>;
+    const [house] = (await call('GET', '/houses?_end=1&use=rented', worker)).body as unknown as Array<{
+      id: string;
+    }>;
     // A landlord lets houses where she need not live: any resident of the grid, any house of it.
-    const [person] = (await call('GET', '/residents?_end=1', worker)).body as unknown as Array<{ id: string }>;
+    const [person] = (await call('GET', '/residents?_end=1', worker)).body as unknown as Array<{
+      id: string;
+    }>;
     const subject = await call('POST', '/m/landlord-scoring/subjects', admin, {
       kind: 'landlord',
       personId: person!.id,
