@@ -113,16 +113,18 @@ export interface UploadLimits {
 }
 
 /**
- * Checks the request's body (type by its bytes, size) and stores it under `key`: answers its kind and
- * what was stored, or throws a 4xx naming `file` with nothing kept. The caller writes its row next and,
- * if that fails, deletes the key.
+ * Checks the request's body (type by its bytes, size) and stores it under `key` — or throws a 4xx
+ * naming `file` with nothing kept — then runs `record` (the row that names the file) and answers what it
+ * answers. When `record` fails the stored bytes are deleted again, so storage holds nothing the database
+ * does not name.
  */
-export async function storeUpload(
+export async function storeUpload<T>(
   req: FastifyRequest,
   store: ObjectStorage,
   key: string,
   limits: UploadLimits,
-): Promise<{ kind: UploadKind; stored: StoredObject }> {
+  record: (upload: { kind: UploadKind; stored: StoredObject }) => Promise<T>,
+): Promise<T> {
   const kinds = UPLOAD_KINDS.filter((k) => !limits.types || limits.types.includes(k.type));
   const what = `a ${listOf(kinds)} file`;
   const unsupported = (reason: string) => fileRefused(415, 'unsupported_media_type', reason);
@@ -144,7 +146,12 @@ export async function storeUpload(
     if (err instanceof ObjectTooLargeError) throw tooLarge();
     throw err;
   });
-  return { kind, stored };
+  try {
+    return await record({ kind, stored });
+  } catch (err) {
+    await store.delete(key).catch(() => undefined);
+    throw err;
+  }
 }
 
 /** A file name as given (`a/b\\c.jpg` → `c.jpg`, control characters out), or `<fallback>.<ext>`. */

@@ -78,11 +78,10 @@ export function attachmentRoutes(app: FastifyInstance, deps: PluginDeps) {
       const id = randomUUID();
       const key = `events/${l.ev.id}/${id}`;
       const store = storageFor(ctx.tx.tenantId!);
-      const { kind, stored } = await storeUpload(req, store, key, { maxMb: s.attachmentMaxMb });
-      const q = req.query as { fileName?: string; note?: string };
-      const fileName = uploadFileName(q.fileName, 'attachment', kind.ext);
-      const now = clock.now();
-      try {
+      return storeUpload(req, store, key, { maxMb: s.attachmentMaxMb }, async ({ kind, stored }) => {
+        const q = req.query as { fileName?: string; note?: string };
+        const fileName = uploadFileName(q.fileName, 'attachment', kind.ext);
+        const now = clock.now();
         const [row] = await ctx.tx.query<Row>(
           `insert into events_attachment (tenant_id, id, event_id, file_name, content_type, size, sha256, storage_key,
              uploaded_by, uploaded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning ${COLUMNS}`,
@@ -116,11 +115,7 @@ export function attachmentRoutes(app: FastifyInstance, deps: PluginDeps) {
         });
         reply.code(201);
         return view(row!);
-      } catch (err) {
-        // The row did not make it: the bytes go too, so storage holds nothing the database does not name.
-        await store.delete(key).catch(() => undefined);
-        throw err;
-      }
+      });
     },
   );
 

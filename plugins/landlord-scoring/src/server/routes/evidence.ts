@@ -81,41 +81,39 @@ export function evidenceRoutes(app: FastifyInstance, deps: PluginDeps) {
       const id = randomUUID();
       const key = `landlord-scoring/records/${found.record.id}/${id}`;
       const store = storageFor(ctx.tx.tenantId!);
-      const { kind, stored } = await storeUpload(req, store, key, {
-        maxMb: s.evidenceMaxMb,
-        types: PHOTO_TYPES,
-      });
-      const fileName = uploadFileName((req.query as { fileName?: string }).fileName, 'photo', kind.ext);
-      try {
-        const [row] = await ctx.tx.query<Row>(
-          `insert into landlord_scoring_evidence (tenant_id, id, record_id, file_name, content_type, size, sha256,
+      return storeUpload(
+        req,
+        store,
+        key,
+        { maxMb: s.evidenceMaxMb, types: PHOTO_TYPES },
+        async ({ kind, stored }) => {
+          const fileName = uploadFileName((req.query as { fileName?: string }).fileName, 'photo', kind.ext);
+          const [row] = await ctx.tx.query<Row>(
+            `insert into landlord_scoring_evidence (tenant_id, id, record_id, file_name, content_type, size, sha256,
              storage_key, uploaded_by) values (?, ?, ?, ?, ?, ?, ?, ?, ?) returning ${COLUMNS}`,
-          [
-            ctx.tx.tenantId,
-            id,
-            found.record.id,
-            fileName,
-            kind.type,
-            stored.size,
-            stored.sha256,
-            key,
-            ctx.user.id,
-          ],
-        );
-        await ctx.audit({
-          action: 'landlord-scoring.evidence.create',
-          targetType: 'landlord-scoring.evidence',
-          targetId: id,
-          orgUnitId: found.subject.orgUnitId,
-          after: { recordId: found.record.id, fileName, contentType: kind.type, size: stored.size },
-        });
-        reply.code(201);
-        return view(row!);
-      } catch (err) {
-        // The row did not make it: the bytes go too, so storage holds nothing the database does not name.
-        await store.delete(key).catch(() => undefined);
-        throw err;
-      }
+            [
+              ctx.tx.tenantId,
+              id,
+              found.record.id,
+              fileName,
+              kind.type,
+              stored.size,
+              stored.sha256,
+              key,
+              ctx.user.id,
+            ],
+          );
+          await ctx.audit({
+            action: 'landlord-scoring.evidence.create',
+            targetType: 'landlord-scoring.evidence',
+            targetId: id,
+            orgUnitId: found.subject.orgUnitId,
+            after: { recordId: found.record.id, fileName, contentType: kind.type, size: stored.size },
+          });
+          reply.code(201);
+          return view(row!);
+        },
+      );
     },
   );
 
