@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database } from '@civicgrid/db';
 import { createJobClient, type JobClient } from '@civicgrid/jobs';
+import { redisAnswers } from '@civicgrid/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobTestHost, schedPlugin, workPlugin } from '../support/job-plugins.ts';
@@ -52,18 +53,7 @@ async function startRedis() {
     ]),
     { stdio: 'ignore' },
   );
-  await waitFor('redis to answer', async () => {
-    const r = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0 });
-    r.on('error', () => {});
-    try {
-      await r.connect();
-      return (await r.ping()) === 'PONG';
-    } catch {
-      return false;
-    } finally {
-      r.disconnect();
-    }
-  });
+  await waitFor('redis to answer', () => redisAnswers(`redis://127.0.0.1:${port}`));
 }
 
 async function stopRedis() {

@@ -1,3 +1,3 @@
 export { createTestDatabase, type TestDatabase } from './database.ts';
-export { ensureTestRedis } from './redis.ts';
+export { ensureTestRedis, redisAnswers } from './redis.ts';
 export { createBareTenant } from './tenant.ts';

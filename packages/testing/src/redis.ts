@@ -3,7 +3,8 @@ import { Redis } from 'ioredis';
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 
-async function answers(url: string): Promise<boolean> {
+/** Whether a Redis answers PING at `url` (within 2 s, no retries). */
+export async function redisAnswers(url: string): Promise<boolean> {
   const r = new Redis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
@@ -28,7 +29,7 @@ async function answers(url: string): Promise<boolean> {
  */
 export async function ensureTestRedis(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const url = env.TEST_REDIS_URL || DEFAULT_URL;
-  if (await answers(url)) return url;
+  if (await redisAnswers(url)) return url;
   const local = new URL(url);
   if (!env.TEST_REDIS_URL || ['127.0.0.1', 'localhost'].includes(local.hostname)) {
     const port = local.port || '6379';
@@ -39,7 +40,7 @@ export async function ensureTestRedis(env: NodeJS.ProcessEnv = process.env): Pro
     );
     if (!started.error) {
       for (let i = 0; i < 50; i++) {
-        if (await answers(url)) return url;
+        if (await redisAnswers(url)) return url;
         await new Promise((r) => setTimeout(r, 100));
       }
     }
