@@ -1,4 +1,4 @@
-import { runWithRequestContext } from '@civicgrid/kernel';
+import { runWithRequestContext } from '@civicgrid/kernel/request-context';
 import type { FastifyInstance } from 'fastify';
 
 /**

@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Database, isUuid, type Tx } from '@civicgrid/db';
-import {
-  AppError,
-  badInput,
-  currentRequestId,
-  type JobData,
-  type JobEnqueuer,
-  type PluginHost,
-} from '@civicgrid/kernel';
+import { AppError, badInput, type JobData, type JobEnqueuer, type PluginHost } from '@civicgrid/kernel';
+import { currentRequestId } from '@civicgrid/kernel/request-context';
 import type { AnyQueue, Backend } from './backend.ts';
 import { deliveryJobId, eventJobName, queueName } from './naming.ts';
 import { PERIOD } from './period.ts';

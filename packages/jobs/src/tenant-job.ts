@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { type Database, isUuid, type Tx } from '@civicgrid/db';
 import type { JobContext, JobData, JobLogger, PluginHost, ServiceLocator } from '@civicgrid/kernel';
-import { AppError, runWithRequestContext } from '@civicgrid/kernel';
+import { AppError } from '@civicgrid/kernel';
+import { runWithRequestContext } from '@civicgrid/kernel/request-context';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { JobMetrics, JobOutcome } from './metrics.ts';
 import { dueFromJobId, queueName } from './naming.ts';

@@ -4,5 +4,4 @@ export { fieldIssues, type SchemaError } from './field-issues.ts';
 export { type PlatformService, PluginHost, PluginSetupError } from './host.ts';
 export { maskId, maskPhone } from './mask.ts';
 export * from './plugin.ts';
-export { currentRequestId, type RequestContext, runWithRequestContext } from './request-context.ts';
 export { type ObjectStorage, ObjectTooLargeError, objectStorage, type StoredObject } from './storage.ts';
