@@ -1,5 +1,5 @@
 // `pnpm start` runs this first: builds the admin app when apps/admin/dist is missing or older than
-// any of its sources (the shell, admin-kit, admin-ui, the plugins' client halves), so a fresh clone's
+// any of its sources (the shell, admin-kit, admin-ui, the kernel, the plugins' client halves), so a fresh clone's
 // `pnpm install && pnpm start` serves a working UI. A build takes ~10 s; an up-to-date one is skipped.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -30,6 +30,8 @@ const sources = [
   join(admin, 'package.json'),
   join(root, 'packages/admin-kit/src'),
   join(root, 'packages/admin-ui/src'),
+  // The client-plugin contract lives in the kernel: its index is in the bundle too.
+  join(root, 'packages/kernel/src'),
   ...readdirSync(join(root, 'plugins')).flatMap((p) => [
     join(root, 'plugins', p, 'src/client'),
     join(root, 'plugins', p, 'src/common'),
