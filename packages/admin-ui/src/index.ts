@@ -2,3 +2,4 @@ export { saveBlob } from './download.ts';
 export { errorText, useErrorText } from './errors.ts';
 export { useIsPhone, useMe } from './hooks.ts';
 export { childrenOf, type OrgUnit, OrgUnitPicker, scopeRoots } from './org-unit-picker.tsx';
+export { type CardContent, CardLines, type ListPaging, ResponsiveList } from './responsive-list.tsx';

@@ -1,7 +1,7 @@
 import { apiRaw, may } from '@civicgrid/admin-kit';
-import { useIsPhone, useMe } from '@civicgrid/admin-ui';
+import { ResponsiveList, useIsPhone, useMe } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
-import { Alert, Button, Card, List, Segmented, Space, Table, Typography } from 'antd';
+import { Alert, Button, Card, Segmented, Space, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { PERMISSIONS } from '../common/index.ts';
@@ -81,30 +81,17 @@ export function Inbox({ calledIn = false }: { calledIn?: boolean }) {
         />
       )}
       {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 12 }} />}
-      {phone ? (
-        <List
-          loading={rows == null}
-          dataSource={rows ?? []}
-          locale={{ emptyText: t('events.inbox.none') }}
-          pagination={
-            total > PAGE && {
-              current: page,
-              pageSize: PAGE,
-              total,
-              onChange: setPage,
-              simple: true,
-              align: 'center',
-            }
-          }
-          renderItem={(e) => (
-            <Card
-              size="small"
-              style={{ marginBottom: 8 }}
-              data-testid="event-card"
-              data-id={e.id}
-              onClick={() => open(e)}
-              hoverable
-            >
+      <ResponsiveList<EventItem>
+        rows={rows}
+        loading={rows == null}
+        paging={{ current: page, pageSize: PAGE, total, onChange: setPage }}
+        empty={t('events.inbox.none')}
+        cardTestId="event-card"
+        rowTestId="event-row"
+        onOpen={open}
+        card={(e) => ({
+          body: (
+            <>
               <Space size={4} wrap style={{ marginBottom: 4 }}>
                 <UrgencyTag urgency={e.urgency} />
                 <StatusTag status={e.status} />
@@ -117,55 +104,46 @@ export function Inbox({ calledIn = false }: { calledIn?: boolean }) {
                 <Typography.Text type="secondary">{t(`events.level.${e.level}`)}</Typography.Text>
                 <Countdown due={e.nextDueAt} />
               </Space>
-            </Card>
-          )}
-        />
-      ) : (
-        <Table<EventItem>
-          rowKey="id"
-          loading={rows == null}
-          dataSource={rows ?? []}
-          pagination={{ current: page, pageSize: PAGE, total, showSizeChanger: false, onChange: setPage }}
-          locale={{ emptyText: t('events.inbox.none') }}
-          onRow={(e) => ({ 'data-testid': 'event-row', 'data-id': e.id }) as never}
-          columns={[
-            {
-              title: t('events.field.urgency'),
-              dataIndex: 'urgency',
-              render: (u: string) => <UrgencyTag urgency={u} />,
-            },
-            {
-              title: t('events.field.title'),
-              dataIndex: 'title',
-              render: (v: string, e) => (
-                <Link to={`/m/events/events/${e.id}`} data-testid="event-title">
-                  {v}
-                </Link>
-              ),
-            },
-            {
-              title: t('events.field.status'),
-              dataIndex: 'status',
-              render: (s: string) => <StatusTag status={s} />,
-            },
-            {
-              title: t('events.field.level'),
-              dataIndex: 'level',
-              render: (l: string) => t(`events.level.${l}`),
-            },
-            {
-              title: t('events.field.supervision'),
-              dataIndex: 'supervision',
-              render: (c: 'yellow' | 'red' | null) => (c ? <SupervisionTag card={c} /> : null),
-            },
-            {
-              title: t('events.field.nextDue'),
-              dataIndex: 'nextDueAt',
-              render: (d: string | null) => <Countdown due={d} />,
-            },
-          ]}
-        />
-      )}
+            </>
+          ),
+        })}
+        columns={[
+          {
+            title: t('events.field.urgency'),
+            dataIndex: 'urgency',
+            render: (u: string) => <UrgencyTag urgency={u} />,
+          },
+          {
+            title: t('events.field.title'),
+            dataIndex: 'title',
+            render: (v: string, e) => (
+              <Link to={`/m/events/events/${e.id}`} data-testid="event-title">
+                {v}
+              </Link>
+            ),
+          },
+          {
+            title: t('events.field.status'),
+            dataIndex: 'status',
+            render: (s: string) => <StatusTag status={s} />,
+          },
+          {
+            title: t('events.field.level'),
+            dataIndex: 'level',
+            render: (l: string) => t(`events.level.${l}`),
+          },
+          {
+            title: t('events.field.supervision'),
+            dataIndex: 'supervision',
+            render: (c: 'yellow' | 'red' | null) => (c ? <SupervisionTag card={c} /> : null),
+          },
+          {
+            title: t('events.field.nextDue'),
+            dataIndex: 'nextDueAt',
+            render: (d: string | null) => <Countdown due={d} />,
+          },
+        ]}
+      />
     </Card>
   );
 }

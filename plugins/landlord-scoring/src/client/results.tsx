@@ -1,6 +1,7 @@
 import { apiRaw } from '@civicgrid/admin-kit';
+import { ResponsiveList } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
-import { Alert, Card, DatePicker, List, Segmented, Space, Spin, Table, Tabs, Tag } from 'antd';
+import { Alert, Card, DatePicker, Segmented, Space, Spin, Table, Tabs, Tag } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router';
@@ -50,7 +51,6 @@ const COUNTS = [
 /** A month's assessment rows, filtered into the flag lists (yellow, red, improvement class). */
 function Assessments({ period }: { period: string }) {
   const t = useTranslate();
-  const phone = useIsPhone();
   const errorText = useErrorText();
   const [flag, setFlag] = useState<FlagFilter>('all');
   const [page, setPage] = useState(1);
@@ -99,70 +99,62 @@ function Assessments({ period }: { period: string }) {
         ]}
       />
       {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 12 }} />}
-      {phone ? (
-        <List
-          loading={rows == null}
-          dataSource={rows ?? []}
-          locale={{ emptyText: t('landlord-scoring.none') }}
-          pagination={
-            total > PAGE && { current: page, pageSize: PAGE, total, onChange: setPage, simple: true }
-          }
-          renderItem={(a) => (
-            <Card size="small" style={{ marginBottom: 8 }} data-testid="ls-assessment">
+      <ResponsiveList<Assessment>
+        rows={rows}
+        loading={rows == null}
+        paging={{ current: page, pageSize: PAGE, total, onChange: setPage }}
+        empty={t('landlord-scoring.none')}
+        rowKey="subjectId"
+        cardTestId="ls-assessment"
+        rowTestId="ls-assessment"
+        tableProps={{ size: 'small' }}
+        card={(a) => ({
+          body: (
+            <>
               <Space wrap size={4}>
                 <Link to={`${BASE}/subjects/${a.subjectId}`}>{a.name}</Link>
                 <ScoreTag score={a.score} />
                 <FlagTag flag={a.flag} />
                 {a.improvementClass && <Tag>{t('landlord-scoring.field.improvementClass')}</Tag>}
               </Space>
-            </Card>
-          )}
-        />
-      ) : (
-        <Table<Assessment>
-          rowKey="subjectId"
-          size="small"
-          loading={rows == null}
-          dataSource={rows ?? []}
-          locale={{ emptyText: t('landlord-scoring.none') }}
-          pagination={{ current: page, pageSize: PAGE, total, showSizeChanger: false, onChange: setPage }}
-          onRow={() => ({ 'data-testid': 'ls-assessment' }) as never}
-          columns={[
-            {
-              title: t('landlord-scoring.field.name'),
-              dataIndex: 'name',
-              render: (v: string, a) => <Link to={`${BASE}/subjects/${a.subjectId}`}>{v}</Link>,
-            },
-            {
-              title: t('landlord-scoring.field.kind'),
-              dataIndex: 'kind',
-              render: (k: string) => t(`landlord-scoring.kind.${k}`),
-            },
-            { title: t('landlord-scoring.field.deductions'), dataIndex: 'deductions' },
-            { title: t('landlord-scoring.field.bonuses'), dataIndex: 'bonuses' },
-            {
-              title: t('landlord-scoring.field.score'),
-              dataIndex: 'score',
-              render: (v: number) => <ScoreTag score={v} />,
-            },
-            {
-              title: t('landlord-scoring.field.flag'),
-              dataIndex: 'flag',
-              render: (f: string | null) => <FlagTag flag={f} />,
-            },
-            {
-              title: t('landlord-scoring.field.improvementClass'),
-              dataIndex: 'improvementClass',
-              render: (v: boolean) => (v ? '✓' : ''),
-            },
-            {
-              title: t('landlord-scoring.field.referral'),
-              dataIndex: 'referral',
-              render: (v: boolean) => (v ? '✓' : ''),
-            },
-          ]}
-        />
-      )}
+            </>
+          ),
+        })}
+        columns={[
+          {
+            title: t('landlord-scoring.field.name'),
+            dataIndex: 'name',
+            render: (v: string, a) => <Link to={`${BASE}/subjects/${a.subjectId}`}>{v}</Link>,
+          },
+          {
+            title: t('landlord-scoring.field.kind'),
+            dataIndex: 'kind',
+            render: (k: string) => t(`landlord-scoring.kind.${k}`),
+          },
+          { title: t('landlord-scoring.field.deductions'), dataIndex: 'deductions' },
+          { title: t('landlord-scoring.field.bonuses'), dataIndex: 'bonuses' },
+          {
+            title: t('landlord-scoring.field.score'),
+            dataIndex: 'score',
+            render: (v: number) => <ScoreTag score={v} />,
+          },
+          {
+            title: t('landlord-scoring.field.flag'),
+            dataIndex: 'flag',
+            render: (f: string | null) => <FlagTag flag={f} />,
+          },
+          {
+            title: t('landlord-scoring.field.improvementClass'),
+            dataIndex: 'improvementClass',
+            render: (v: boolean) => (v ? '✓' : ''),
+          },
+          {
+            title: t('landlord-scoring.field.referral'),
+            dataIndex: 'referral',
+            render: (v: boolean) => (v ? '✓' : ''),
+          },
+        ]}
+      />
     </>
   );
 }

@@ -1,6 +1,7 @@
 import { apiRaw, may } from '@civicgrid/admin-kit';
+import { ResponsiveList } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
-import { Alert, Button, Card, Input, List, Segmented, Space, Table, Typography } from 'antd';
+import { Alert, Button, Card, Input, Segmented, Space, Typography } from 'antd';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { PERMISSIONS } from '../common/index.ts';
@@ -136,30 +137,17 @@ export default function SubjectsPage() {
         />
       </Space>
       {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 12 }} />}
-      {phone ? (
-        <List
-          loading={rows == null}
-          dataSource={rows ?? []}
-          locale={{ emptyText: t('landlord-scoring.subjects.empty') }}
-          pagination={
-            total > PAGE && {
-              current: page,
-              pageSize: PAGE,
-              total,
-              onChange: setPage,
-              simple: true,
-              align: 'center',
-            }
-          }
-          renderItem={(s) => (
-            <Card
-              size="small"
-              hoverable
-              style={{ marginBottom: 8 }}
-              data-testid="ls-subject-card"
-              data-id={s.id}
-              onClick={() => open(s)}
-            >
+      <ResponsiveList<Subject>
+        rows={rows}
+        loading={rows == null}
+        paging={{ current: page, pageSize: PAGE, total, onChange: setPage }}
+        empty={t('landlord-scoring.subjects.empty')}
+        onOpen={open}
+        cardTestId="ls-subject-card"
+        rowTestId="ls-subject-row"
+        card={(s) => ({
+          body: (
+            <>
               <Space style={{ justifyContent: 'space-between', width: '100%' }}>
                 <Typography.Text strong data-testid="ls-subject-name">
                   {s.name}
@@ -172,46 +160,37 @@ export default function SubjectsPage() {
               <Typography.Text type="secondary">
                 {t(`landlord-scoring.kind.${s.kind}`)} · {s.registeredOn}
               </Typography.Text>
-            </Card>
-          )}
-        />
-      ) : (
-        <Table<Subject>
-          rowKey="id"
-          loading={rows == null}
-          dataSource={rows ?? []}
-          locale={{ emptyText: t('landlord-scoring.subjects.empty') }}
-          pagination={{ current: page, pageSize: PAGE, total, showSizeChanger: false, onChange: setPage }}
-          onRow={(s) => ({ 'data-testid': 'ls-subject-row', 'data-id': s.id }) as never}
-          columns={[
-            {
-              title: t('landlord-scoring.field.name'),
-              dataIndex: 'name',
-              render: (v: string, s) => (
-                <Link to={`${BASE}/subjects/${s.id}`} data-testid="ls-subject-name">
-                  {v}
-                </Link>
-              ),
-            },
-            {
-              title: t('landlord-scoring.field.kind'),
-              dataIndex: 'kind',
-              render: (k: string) => t(`landlord-scoring.kind.${k}`),
-            },
-            {
-              title: t('landlord-scoring.field.score'),
-              dataIndex: 'score',
-              render: (v: number) => <ScoreTag score={v} />,
-            },
-            {
-              title: t('landlord-scoring.field.flag'),
-              dataIndex: 'flag',
-              render: (f: string | null) => <FlagTag flag={f} />,
-            },
-            { title: t('landlord-scoring.field.registeredOn'), dataIndex: 'registeredOn' },
-          ]}
-        />
-      )}
+            </>
+          ),
+        })}
+        columns={[
+          {
+            title: t('landlord-scoring.field.name'),
+            dataIndex: 'name',
+            render: (v: string, s) => (
+              <Link to={`${BASE}/subjects/${s.id}`} data-testid="ls-subject-name">
+                {v}
+              </Link>
+            ),
+          },
+          {
+            title: t('landlord-scoring.field.kind'),
+            dataIndex: 'kind',
+            render: (k: string) => t(`landlord-scoring.kind.${k}`),
+          },
+          {
+            title: t('landlord-scoring.field.score'),
+            dataIndex: 'score',
+            render: (v: number) => <ScoreTag score={v} />,
+          },
+          {
+            title: t('landlord-scoring.field.flag'),
+            dataIndex: 'flag',
+            render: (f: string | null) => <FlagTag flag={f} />,
+          },
+          { title: t('landlord-scoring.field.registeredOn'), dataIndex: 'registeredOn' },
+        ]}
+      />
     </Card>
   );
 }

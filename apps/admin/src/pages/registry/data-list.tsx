@@ -1,11 +1,12 @@
-import { useIsPhone } from '@civicgrid/admin-ui';
+import { type CardContent, ResponsiveList } from '@civicgrid/admin-ui';
 import type { BaseRecord } from '@refinedev/core';
-import { Card, List, Table, type TableColumnsType, type TableProps } from 'antd';
-import type { ReactNode } from 'react';
+import type { TableColumnsType, TableProps } from 'antd';
+
+export { CardLines } from '@civicgrid/admin-ui';
 
 /**
- * A registry list: a table on a wide screen; on a phone (width < 576 px) one card per record with
- * the same paging, so nothing scrolls sideways. `card` draws a record's card body.
+ * A registry list on Refine's table: the shared ResponsiveList, its card paging driven through the
+ * table's own change handler so Refine keeps the page in the URL either way.
  */
 export function DataList<R extends BaseRecord>({
   tableProps,
@@ -15,27 +16,23 @@ export function DataList<R extends BaseRecord>({
 }: {
   tableProps: TableProps<R>;
   columns: TableColumnsType<R>;
-  card: (r: R) => { title: ReactNode; body: ReactNode; extra?: ReactNode };
+  card: (r: R) => CardContent;
   testId: string;
 }) {
-  const phone = useIsPhone();
-  if (!phone)
-    return <Table<R> {...tableProps} rowKey="id" columns={columns} data-testid={`${testId}-table`} />;
   const p = tableProps.pagination || undefined;
   return (
-    <List<R>
-      data-testid={`${testId}-cards`}
+    <ResponsiveList<R>
+      testId={testId}
+      rows={tableProps.dataSource}
       loading={Boolean(tableProps.loading)}
-      dataSource={[...(tableProps.dataSource ?? [])]}
-      rowKey="id"
-      pagination={
+      columns={columns}
+      card={card}
+      tableProps={tableProps}
+      paging={
         p && {
-          current: p.current,
-          pageSize: p.pageSize,
-          total: p.total,
-          size: 'small',
-          align: 'center',
-          showSizeChanger: false,
+          current: p.current ?? 1,
+          pageSize: p.pageSize ?? 10,
+          total: p.total ?? 0,
           onChange: (current, pageSize) =>
             tableProps.onChange?.({ current, pageSize }, {}, [], {
               action: 'paginate',
@@ -43,37 +40,6 @@ export function DataList<R extends BaseRecord>({
             }),
         }
       }
-      renderItem={(r) => {
-        const c = card(r);
-        return (
-          <List.Item style={{ padding: '6px 0', border: 'none' }}>
-            <Card
-              size="small"
-              title={c.title}
-              extra={c.extra}
-              style={{ width: '100%' }}
-              data-testid="record-card"
-            >
-              {c.body}
-            </Card>
-          </List.Item>
-        );
-      }}
     />
-  );
-}
-
-/** Label and value lines inside a card. */
-export function CardLines({ lines }: { lines: Array<[ReactNode, ReactNode]> }) {
-  return (
-    <div style={{ display: 'grid', gridTemplateColumns: 'auto 1fr', columnGap: 12, rowGap: 4 }}>
-      {lines.map(([label, value], i) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: fixed lines, never reordered
-        <div key={i} style={{ display: 'contents' }}>
-          <span style={{ color: 'rgba(0,0,0,0.45)' }}>{label}</span>
-          <span style={{ wordBreak: 'break-all' }}>{value}</span>
-        </div>
-      ))}
-    </div>
   );
 }
