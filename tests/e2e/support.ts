@@ -113,7 +113,7 @@ export function explainFailures(page: Page) {
   const trail: string[] = [];
   const note = (line: string) => {
     trail.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
-    if (trail.length > 40) trail.shift();
+    if (trail.length > 60) trail.shift();
   };
   page.on('pageerror', (e) => note(`page error: ${e.message}`));
   page.on('console', (m) => {
@@ -121,7 +121,9 @@ export function explainFailures(page: Page) {
   });
   page.on('requestfailed', (r) => note(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
   page.on('response', (r) => {
-    if (r.status() >= 400) note(`${r.status()} ${r.request().method()} ${r.url()}`);
+    // Every API call (a dialog that "did nothing" shows here whether it asked at all), other files on failure.
+    if (r.status() >= 400 || r.url().includes('/api/'))
+      note(`${r.status()} ${r.request().method()} ${r.url()}`);
   });
   page.on('framenavigated', (f) => {
     if (f === page.mainFrame()) note(`at ${f.url()}`);
