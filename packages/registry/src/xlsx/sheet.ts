@@ -38,11 +38,11 @@ export function cellText(v: unknown): string {
 }
 
 /**
- * Rows of the first worksheet of an xlsx stream (or the `which`-th, from 0). Throws `NotXlsxError` when
+ * Rows of the first worksheet of an xlsx stream (the later ones are drained unread). Throws `NotXlsxError` when
  * the bytes are not a workbook (the route answers a 4xx naming the file); an error of `source` itself
  * (upload too large, client gone) is thrown as it is.
  */
-export async function* readSheet(source: Readable, which = 0): AsyncGenerator<SheetRow> {
+export async function* readSheet(source: Readable): AsyncGenerator<SheetRow> {
   // exceljs pipes `source` into its unzipper, and pipe() does not pass errors on: without this race a
   // failing upload would leave the reader waiting for bytes forever.
   // (One promise per step: racing every step against one long-lived promise would pile a reaction
@@ -76,13 +76,13 @@ export async function* readSheet(source: Readable, which = 0): AsyncGenerator<Sh
       const rows = s.value[Symbol.asyncIterator]();
       // Later sheets are skipped, but their entries must still be drained for the zip to finish.
       for (let r = await next(rows); !r.done; r = await next(rows)) {
-        if (seenSheet || index !== which) continue;
+        if (seenSheet || index !== 0) continue;
         const values = r.value.values as unknown[];
         const cells: string[] = [];
         for (let i = 1; i < values.length; i++) cells.push(cellText(values[i]));
         yield { line: r.value.number, cells };
       }
-      if (index++ === which) seenSheet = true;
+      if (index++ === 0) seenSheet = true;
     }
   } catch (err) {
     if (err instanceof SourceError) throw err.cause;
