@@ -457,14 +457,19 @@ describe('events pages in a browser', { timeout: 180_000 }, () => {
     );
     await page.goto(`/m/events/events/${later}`);
     await act(page, 'merge', async () => {
-      await page.click('#event-merge-into');
-      await page
-        .locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '1幢门口垃圾未清运' })
-        .click();
-      // The options come from GET /duplicates: a click while they were re-rendered chose nothing.
-      await page
-        .locator('.ant-modal-wrap:visible .ant-select-selection-item', { hasText: '1幢门口垃圾未清运' })
-        .waitFor();
+      // The options come from GET /duplicates: a click while they were re-rendered chose nothing, so the
+      // choice is made again (up to three times) until the field shows it.
+      const chosen = page.locator('.ant-modal-wrap:visible .ant-select-selection-item', {
+        hasText: '1幢门口垃圾未清运',
+      });
+      for (let attempt = 0; attempt < 3 && !(await chosen.isVisible()); attempt++) {
+        await page.click('#event-merge-into');
+        await page
+          .locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '1幢门口垃圾未清运' })
+          .click();
+        await chosen.waitFor({ timeout: 5_000 }).catch(() => undefined);
+      }
+      await chosen.waitFor();
     });
     await status(page).and(page.locator('[data-status=merged]')).waitFor();
     await page.getByRole('link', { name: '查看合并后的事件' }).click();

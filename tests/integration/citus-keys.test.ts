@@ -1,16 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { citusPlan, citusScript } from '@civicgrid/db';
+import { createTestDatabase, type TestDatabase } from '@civicgrid/testing';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allMigrations } from '../../apps/api/src/app.ts';
+import { appendOnlyTables } from '../../apps/api/src/platform.ts';
 
 const SCRIPT = fileURLToPath(new URL('../../infra/citus/distribute.sql', import.meta.url));
+let db: TestDatabase;
 let client: pg.Client;
+/** A database of its own with the product's migrations only: the run's also gets the job tests' tables. */
 beforeAll(async () => {
-  client = new pg.Client({ connectionString: inject('db').ownerUrl });
+  db = await createTestDatabase(allMigrations(), appendOnlyTables);
+  client = new pg.Client({ connectionString: db.ownerUrl });
   await client.connect();
 });
-afterAll(() => client.end());
+afterAll(async () => {
+  await client?.end();
+  await db?.drop();
+});
 
 describe('the schema on Citus', () => {
   it('distributes every tenant table by tenant_id: each key holds it, no global table points into tenant data', async () => {
