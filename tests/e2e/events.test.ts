@@ -173,6 +173,12 @@ async function confirmDialog(page: Page) {
   await page.locator('.ant-modal-wrap:visible').waitFor({ state: 'detached' });
 }
 
+/** A PNG's signature and header: what the server tells a photo by. */
+const PNG = Buffer.concat([
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]),
+  Buffer.from('IHDR-event-photo'),
+]);
+
 const status = (page: Page) =>
   page.locator('[data-testid=event-detail] .ant-descriptions [data-testid=status-tag]');
 
@@ -216,6 +222,11 @@ describe('events pages in a browser', { timeout: 180_000 }, () => {
       .waitFor();
     const dup = page.locator('[data-testid=event-duplicate]', { hasText: '楼道堆放纸箱' });
     await dup.waitFor();
+    // A photo from the phone's camera or gallery.
+    const photoInput = page.locator('[data-testid=event-intake] input[type=file]');
+    expect(await photoInput.getAttribute('accept')).toBe('image/*');
+    await photoInput.setInputFiles({ name: '楼道.png', mimeType: 'image/png', buffer: PNG });
+    await page.locator('[data-testid=event-intake] .ant-upload-list-item').waitFor();
     // One column on a phone: the form fits the screen.
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(PHONE.width);
     await screenshot(page, 'events-01-intake-phone');
@@ -223,6 +234,12 @@ describe('events pages in a browser', { timeout: 180_000 }, () => {
     await page.waitForURL(/\/m\/events\/events\/[0-9a-f-]{36}$/);
     const id = page.url().split('/').pop()!;
     await page.waitForSelector('[data-testid=event-detail]');
+    // The photo went with the report: on the detail, and in the API as the event's attachment.
+    await page.locator('[data-testid=event-photo-list] img[alt="楼道.png"]').waitFor();
+    const { body: files } = await worker.get<Array<{ fileName: string; contentType: string }>>(
+      `/m/events/events/${id}/attachments`,
+    );
+    expect(files).toMatchObject([{ fileName: '楼道.png', contentType: 'image/png' }]);
     expect(await page.locator('[data-testid=event-detail-title]').textContent()).toBe('楼道电动车充电');
     expect(await page.locator('[data-testid=event-location]').textContent()).toBe(building.name);
     const { body: created } = await worker.get<

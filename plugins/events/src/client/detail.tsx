@@ -39,6 +39,7 @@ import {
   UrgencyTag,
   useErrorText,
 } from './kit.tsx';
+import { EventPhotos } from './photos.tsx';
 
 interface TimelineEntry {
   id: string;
@@ -461,6 +462,7 @@ export default function EventDetailPage() {
           </Descriptions.Item>
         </Descriptions>
       </Card>
+      <EventPhotos eventId={ev.id} canAdd={ctx.actions.length > 0 || ctx.reportIn.length > 0} />
       <Row gutter={[12, 12]}>
         <Col xs={24} lg={12}>
           <Card title={t('events.detail.whistles')} size="small" data-testid="event-whistles">

@@ -1,5 +1,5 @@
 import { ApiError, api, may, session } from '@civicgrid/admin-kit';
-import { useIsPhone } from '@civicgrid/admin-ui';
+import { PhotoPicker, uploadFiles, useIsPhone } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
 import {
   Alert,
@@ -16,6 +16,7 @@ import {
   Row,
   Select,
   Tag,
+  type UploadFile,
 } from 'antd';
 import { useEffect, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
@@ -39,6 +40,7 @@ interface Values {
   lat?: number;
   lng?: number;
   reporterId?: string;
+  photos?: UploadFile[];
 }
 
 /** A registry lookup for the optional house and reporter; empty when the user may not read it. */
@@ -139,6 +141,13 @@ export default function IntakePage() {
         ...(v.reporterId ? { reporterId: v.reporterId } : {}),
       };
       const res = await api<{ event: EventItem }>('/m/events/events', { method: 'POST', body });
+      // The event stands on its own; a photo refused (type, size) is said and can be added on the detail.
+      const failed = await uploadFiles(
+        `/m/events/events/${res.event.id}/attachments`,
+        v.photos ?? [],
+        errorText,
+      );
+      if (failed.length) void message.warning(t('events.photos.someFailed', { list: failed.join('; ') }), 8);
       void message.success(t('events.intake.done'));
       // A reporter who may not read events (a building leader) stays on a fresh form.
       if (may(session.me, PERMISSIONS.read)) navigate(`/m/events/events/${res.event.id}`);
@@ -297,6 +306,9 @@ export default function IntakePage() {
             </Form.Item>
           </Col>
         </Row>
+        <Form.Item name="photos" label={t('events.photos.title')}>
+          <PhotoPicker add={t('events.photos.add')} testId="event-photos" />
+        </Form.Item>
         <Button type="primary" htmlType="submit" block={phone} loading={busy} data-testid="event-submit">
           {t('events.intake.submit')}
         </Button>

@@ -139,6 +139,11 @@ const PAIRS: Record<string, [string, string]> = {
   'detail.reportedAt': ['报到于 {{at}}', 'reported in {{at}}'],
   'detail.reply': ['反馈', 'Reply'],
   'detail.timeline': ['办理过程', 'Timeline'],
+  'photos.title': ['现场照片', 'Photos'],
+  'photos.add': ['拍照/选图', 'Take or pick'],
+  'photos.upload': ['上传照片', 'Upload photos'],
+  'photos.none': ['暂无照片', 'No photos yet'],
+  'photos.someFailed': ['部分照片未能上传：{{list}}', 'Some photos were not uploaded: {{list}}'],
 
   'whistleKind.department': ['街道吹哨', 'Street whistle'],
   'whistleKind.joint-meeting': ['联席会议', 'Joint meeting'],

@@ -1,7 +1,8 @@
-import { api, apiRaw } from '@civicgrid/admin-kit';
+import { api } from '@civicgrid/admin-kit';
+import { AuthImage, PhotoPicker as SharedPicker, uploadFiles } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
-import { App, Button, Image, Modal, Space, Spin, Typography, Upload, type UploadFile } from 'antd';
-import { useEffect, useState } from 'react';
+import { App, Button, Image, Modal, Space, Spin, Typography, type UploadFile } from 'antd';
+import { useState } from 'react';
 import { BASE, useErrorText } from './kit.tsx';
 
 interface Photo {
@@ -11,71 +12,15 @@ interface Photo {
   size: number;
 }
 
-/**
- * Photos picked on the phone (its camera or gallery: `accept="image/*"`), held here until the record
- * is saved; the server tells the type by the bytes and refuses what is not a photo.
- */
+/** The photo picker of a record's form and dialog. */
 export function PhotoPicker(props: { value?: UploadFile[]; onChange?: (files: UploadFile[]) => void }) {
   const t = useTranslate();
-  return (
-    <Upload
-      accept="image/*"
-      multiple
-      listType="picture-card"
-      fileList={props.value ?? []}
-      beforeUpload={() => false}
-      onChange={({ fileList }) => props.onChange?.(fileList)}
-      data-testid="ls-photos-input"
-    >
-      <div data-testid="ls-photos-add">+ {t('landlord-scoring.photos.add')}</div>
-    </Upload>
-  );
+  return <SharedPicker {...props} add={t('landlord-scoring.photos.add')} testId="ls-photos" />;
 }
 
 /** Sends the photos to a record one by one; answers the names of those refused, with the reason. */
-export async function uploadPhotos(
-  recordId: string,
-  files: UploadFile[],
-  errorText: (err: unknown) => string,
-): Promise<string[]> {
-  const failed: string[] = [];
-  for (const f of files) {
-    const file = f.originFileObj as File | undefined;
-    if (!file) continue;
-    try {
-      await api(`${BASE}/records/${recordId}/photos`, {
-        method: 'POST',
-        query: { fileName: file.name },
-        raw: { data: file, contentType: file.type || 'application/octet-stream' },
-      });
-    } catch (err) {
-      failed.push(`${file.name}: ${errorText(err)}`);
-    }
-  }
-  return failed;
-}
-
-/** One photo, fetched with the user's token (the download is audited) and shown from memory. */
-function Thumb({ recordId, photo }: { recordId: string; photo: Photo }) {
-  const [url, setUrl] = useState<string | null>(null);
-  useEffect(() => {
-    let gone = false;
-    let made: string | null = null;
-    void apiRaw(`${BASE}/records/${recordId}/photos/${photo.id}`)
-      .then((r) => r.blob())
-      .then((b) => {
-        made = URL.createObjectURL(b);
-        if (!gone) setUrl(made);
-      })
-      .catch(() => undefined);
-    return () => {
-      gone = true;
-      if (made) URL.revokeObjectURL(made);
-    };
-  }, [recordId, photo.id]);
-  if (!url) return <Spin size="small" />;
-  return <Image width={96} height={96} style={{ objectFit: 'cover' }} src={url} alt={photo.fileName} />;
-}
+export const uploadPhotos = (recordId: string, files: UploadFile[], errorText: (err: unknown) => string) =>
+  uploadFiles(`${BASE}/records/${recordId}/photos`, files, errorText);
 
 /**
  * A record's evidence: the button says how many photos it has; the dialog shows them and, for whoever
@@ -134,7 +79,11 @@ export function RecordPhotos(props: {
           <Image.PreviewGroup>
             <Space wrap data-testid="ls-photo-list">
               {photos.map((p) => (
-                <Thumb key={p.id} recordId={props.recordId} photo={p} />
+                <AuthImage
+                  key={p.id}
+                  path={`${BASE}/records/${props.recordId}/photos/${p.id}`}
+                  alt={p.fileName}
+                />
               ))}
               {photos.length === 0 && (
                 <Typography.Text type="secondary">{t('landlord-scoring.none')}</Typography.Text>
