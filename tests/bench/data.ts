@@ -20,7 +20,8 @@ export const BENCH_STREET = { code: '330782001', name: '稠城街道' } as const
 export const BENCH_PASSWORD = 'Bench-pass-2026';
 export const STREET_ADMIN = 'chengcheng.admin';
 
-const SYSTEM: AuditActor = {
+/** The actor the benchmarks' setup writes as (audit rows, provisioning). */
+export const BENCH_ACTOR: AuditActor = {
   kind: 'system',
   id: null,
   name: 'bench',
@@ -52,7 +53,10 @@ export interface BenchData {
   timings: Record<string, number>;
 }
 
-const ms = (t0: number) => Math.round(performance.now() - t0);
+/** Whole milliseconds since `t0` (performance.now()). */
+export const ms = (t0: number) => Math.round(performance.now() - t0);
+/** A size or count from the environment, else the default. */
+export const envNumber = (k: string, d: number) => Number(process.env[k] ?? d);
 
 /** Runs `fn` as the owner in one transaction that sets the tenant (RLS is FORCEd, the owner included). */
 async function asOwnerInTenant<T>(ownerUrl: string, tenantId: string, fn: (c: pg.Client) => Promise<T>) {
@@ -81,7 +85,7 @@ export async function buildBenchData(
   const timings: Record<string, number> = {};
 
   let t0 = performance.now();
-  const { tenant, rootUnitId, roleIds } = await provisionTenant(db, SYSTEM, {
+  const { tenant, rootUnitId, roleIds } = await provisionTenant(db, BENCH_ACTOR, {
     code: BENCH_TENANT,
     name: '义乌市',
     divisionCode: BENCH_DISTRICT,

@@ -32,20 +32,12 @@ import pg from 'pg';
 import { allMigrations, createApi, openCoreDatabase, pluginHost } from '../../apps/api/src/app.ts';
 import { appendOnlyTables } from '../../apps/api/src/platform.ts';
 import { splitRange } from '../../plugins/events/src/server/routes/metrics.ts';
+import { BENCH_ACTOR, BENCH_PASSWORD, envNumber, ms } from './data.ts';
 import { BARE_METRICS, BARE_MY_TASKS, generateEvents, generateOpenDeadlines } from './events-sql.ts';
 
 const env = process.env;
-const num = (k: string, d: number) => Number(env[k] ?? d);
-const PASSWORD = 'Bench-pass-2026';
-const SYSTEM = {
-  kind: 'system' as const,
-  id: null,
-  name: 'bench',
-  ip: null,
-  userAgent: null,
-  requestId: null,
-};
-const ms = (t0: number) => Math.round(performance.now() - t0);
+const num = envNumber;
+const PASSWORD = BENCH_PASSWORD;
 
 interface Latency {
   p50: number;
@@ -100,7 +92,7 @@ export async function benchEvents(log: (m: string) => void) {
   await owner.connect();
   try {
     let t0 = performance.now();
-    const { tenant, rootUnitId, roleIds } = await provisionTenant(db, SYSTEM, {
+    const { tenant, rootUnitId, roleIds } = await provisionTenant(db, BENCH_ACTOR, {
       code: 'events-bench',
       name: '义乌市',
       admin: { username: 'admin', displayName: '管理员', password: PASSWORD },

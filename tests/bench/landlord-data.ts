@@ -12,6 +12,7 @@
  * caps bite —, 55 % bonus items, one in fifty voided on appeal.
  */
 import type pg from 'pg';
+import { ms } from './data.ts';
 
 export interface LandlordData {
   subjects: number;
@@ -22,8 +23,6 @@ export interface LandlordData {
   residences: number;
   timingsMs: Record<string, number>;
 }
-
-const ms = (t0: number) => Math.round(performance.now() - t0);
 
 /** In one owner transaction with the tenant set (row-level security is forced on the owner too). */
 async function asTenant<T>(owner: pg.Client, tenantId: string, fn: () => Promise<T>): Promise<T> {

@@ -10,10 +10,10 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Database } from '@civicgrid/db';
 import { type JobClient, WORKER_NODE_FLAGS } from '@civicgrid/jobs';
+import { ms } from './data.ts';
 import { backendCpuMs, procCpuMs } from './measure.ts';
 
 const env = process.env;
-const ms = (t0: number) => Math.round(performance.now() - t0);
 const sleep = (n: number) => new Promise((r) => setTimeout(r, n));
 
 /** CPU seconds the bench database's PostgreSQL backends used while `fn` ran (null without /proc). */

@@ -31,6 +31,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { allMigrations, createApi, openCoreDatabase, pluginHost } from '../../apps/api/src/app.ts';
 import { appendOnlyTables } from '../../apps/api/src/platform.ts';
+import { BENCH_ACTOR, BENCH_PASSWORD, envNumber, ms } from './data.ts';
 import { generateLandlords, type LandlordData } from './landlord-data.ts';
 import { profileChunk } from './landlord-explain.ts';
 import { assess, withPgCpu } from './landlord-job.ts';
@@ -44,17 +45,8 @@ import {
 } from './landlord-sql.ts';
 
 const env = process.env;
-const num = (k: string, d: number) => Number(env[k] ?? d);
-const PASSWORD = 'Bench-pass-2026';
-const SYSTEM = {
-  kind: 'system' as const,
-  id: null,
-  name: 'bench',
-  ip: null,
-  userAgent: null,
-  requestId: null,
-};
-const ms = (t0: number) => Math.round(performance.now() - t0);
+const num = envNumber;
+const PASSWORD = BENCH_PASSWORD;
 
 export type LandlordReport = Awaited<ReturnType<typeof benchLandlord>>;
 
@@ -92,7 +84,7 @@ export async function benchLandlord(log: (m: string) => void) {
   try {
     const tenant = async (code: string, n: number, records: number) => {
       const t0 = performance.now();
-      const { tenant: t, rootUnitId } = await provisionTenant(db, SYSTEM, {
+      const { tenant: t, rootUnitId } = await provisionTenant(db, BENCH_ACTOR, {
         code,
         name: '义乌市',
         admin: { username: 'admin', displayName: '管理员', password: PASSWORD },

@@ -12,7 +12,6 @@
  */
 import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import type { AuditActor } from '@civicgrid/audit';
 import { Access, loadGrants, orgScopeSql } from '@civicgrid/authz';
 import { countCapped, type Database } from '@civicgrid/db';
 import { copyStream } from '@civicgrid/division';
@@ -33,6 +32,7 @@ import { createTestDatabase } from '@civicgrid/testing';
 import pg from 'pg';
 import { openCoreDatabase } from '../../apps/api/src/app.ts';
 import { appendOnlyTables, coreMigrations } from '../../apps/api/src/platform.ts';
+import { BENCH_ACTOR, ms } from './data.ts';
 
 export interface IdLookupOptions {
   log?: (msg: string) => void;
@@ -58,16 +58,7 @@ export interface IdLookupReport {
   targets: Array<{ name: string; target: string; actual: string; pass: boolean }>;
 }
 
-const SYSTEM: AuditActor = {
-  kind: 'system',
-  id: null,
-  name: 'bench',
-  ip: null,
-  userAgent: null,
-  requestId: null,
-};
 const READ = 'registry.resident.read';
-const ms = (t0: number) => Math.round(performance.now() - t0);
 
 function latency(xs: number[]): Latency {
   const s = [...xs].sort((a, b) => a - b);
@@ -99,7 +90,7 @@ export async function benchIdLookup(
   try {
     // A tenant, 5 streets × 4 communities × 10 grids, and a street admin beside the tenant admin.
     let t0 = performance.now();
-    const { tenant, rootUnitId, roleIds, adminId } = await provisionTenant(db, SYSTEM, {
+    const { tenant, rootUnitId, roleIds, adminId } = await provisionTenant(db, BENCH_ACTOR, {
       code: 'registry-bench',
       name: '义乌市',
       admin: { username: 'admin', displayName: '管理员', password: 'Bench-pass-2026' },
