@@ -301,6 +301,7 @@ describe('events pages in a browser', { timeout: 180_000 }, () => {
     );
     expect(timeline.map((e) => e.action)).toEqual([
       'report',
+      'attach',
       'accept',
       'extension-request',
       'extension-approved',
@@ -328,8 +329,8 @@ describe('events pages in a browser', { timeout: 180_000 }, () => {
     const { body: after } = await worker.get<Array<{ action: string; note: string }>>(
       `/m/events/events/${id}/timeline`,
     );
-    expect(after.slice(5).map((e) => e.action)).toEqual(['resolve', 'verify', 'close']);
-    expect(after[6]!.note).toBe('居民表示基本满意');
+    expect(after.slice(6).map((e) => e.action)).toEqual(['resolve', 'verify', 'close']);
+    expect(after[7]!.note).toBe('居民表示基本满意');
   });
 
   it('the joint meeting convenes a unit of its tree; the street blows the whistle to a department, which reports in and replies; a refusal is translated', async () => {

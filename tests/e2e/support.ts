@@ -185,14 +185,34 @@ export async function pickOption(page: Page, inputId: string, label: string) {
     .click();
 }
 
-/** Picks an org unit in an OrgUnitPicker (TreeSelect) by searching the server for its name. */
+/**
+ * Picks an org unit in an OrgUnitPicker (TreeSelect) by searching the server for its name, until the
+ * field shows it: a click on a result the search was re-rendering chose nothing (seen under load), and
+ * is tried again, at most three times.
+ */
 export async function pickUnit(page: Page, inputId: string, name: string) {
-  await page.click(`#${inputId}`);
-  await page.fill(`#${inputId}`, name);
-  await page
-    .locator('.ant-select-dropdown:visible .ant-select-tree-title', { hasText: new RegExp(`^${name}$`) })
-    .first()
-    .click();
+  const chosen = page
+    .locator('.ant-select', { has: page.locator(`#${inputId}`) })
+    .locator('.ant-select-selection-item', { hasText: name });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await page.click(`#${inputId}`);
+    await page.fill(`#${inputId}`, name);
+    await page
+      .locator('.ant-select-dropdown:visible .ant-select-tree-title', { hasText: new RegExp(`^${name}$`) })
+      .first()
+      .click();
+    if (
+      await chosen
+        .first()
+        .waitFor({ timeout: 5_000 })
+        .then(
+          () => true,
+          () => false,
+        )
+    )
+      return;
+  }
+  await chosen.first().waitFor();
 }
 
 /** Clicks the primary button of the open modal. */
