@@ -20,6 +20,7 @@ import {
   openJobTestDatabase,
   rawQueue,
   rowsOf,
+  runIn,
   runReaches,
   setModule,
   spawnTestWorker,
@@ -123,7 +124,7 @@ describe('Redis restarted under a running worker', () => {
       tenants.map((tenantId) => client.enqueue('jt-work', 'assess', { tenantId, period, stepMs: 100 })),
     );
     await waitFor('a job to be running', async () =>
-      (await Promise.all(tenants.map((t, i) => runsState(t, jobs[i]!)))).some((s) => s === 'running'),
+      (await Promise.all(tenants.map((t, i) => runIn(db, t, jobs[i]!)))).some((r) => r?.state === 'running'),
     );
     await stopRedis();
     await new Promise((r) => setTimeout(r, 2_000));
@@ -155,12 +156,3 @@ describe('Redis restarted under a running worker', () => {
     expect((await runReaches(db, tenants[0]!, job, 'completed', 'failed')).state).toBe('completed');
   }, 120_000);
 });
-
-async function runsState(tenantId: string, jobId: string) {
-  const [run] = await rowsOf<{ state: string }>(
-    db,
-    tenantId,
-    `select state from job_run where queue_job_id = '${jobId}'`,
-  );
-  return run?.state;
-}
