@@ -367,6 +367,9 @@ describe('admin console in a browser', { timeout: 180_000 }, () => {
 
     await page.click('[data-testid=role-e2e-granted]');
     await page.locator('.ant-card-head-title', { hasText: '「测试在用角色」的权限' }).waitFor();
+    // The last confirmation's popover may still be fading out: a click meant for the new one landed on
+    // it and sent nothing (a CI run). Wait until it is gone.
+    await expect.poll(() => page.locator('.ant-popover:visible').count()).toBe(0);
     await page.click('[data-testid=role-delete]');
     await page.locator('.ant-popover:visible .ant-btn-dangerous.ant-btn-primary').click();
     expect(await messageSaying(page, 'error', '仍授予')).toBe('该角色仍授予了用户，请先收回这些授权再删除');
