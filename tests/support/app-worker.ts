@@ -9,12 +9,19 @@ import { type BackendKind, type TestBackend, testBackend, waitFor } from './jobs
  * The real API with a real worker beside it, on a queue namespace of their own: what a route that
  * queues a job (a background import) needs end to end. `close()` stops the worker, then the API.
  */
-export async function startAppWithWorker(kind: BackendKind, name: string): Promise<TestApp> {
+export async function startAppWithWorker(
+  kind: BackendKind,
+  name: string,
+  /** Another database than the run's (a second instance): its application role's URL. */
+  instance: { appUrl?: string } = {},
+): Promise<TestApp> {
   const backend: TestBackend = await testBackend(kind, name);
   const opts = { backend: backend.cfg, prefix: backend.prefix };
   const jobs: Array<ReturnType<typeof createJobClient>> = [];
   let host: Parameters<typeof startWorker>[0]['host'] | undefined;
+  const appUrl = instance.appUrl ?? inject('db').appUrl;
   const t = await startApp({
+    appUrl,
     jobs: (h, db) => {
       host = h;
       jobs.push(createJobClient({ ...opts, host: h, db }));
@@ -22,7 +29,7 @@ export async function startAppWithWorker(kind: BackendKind, name: string): Promi
     },
   });
   // The worker's own pool, as apps/worker opens it: a running import holds a few connections.
-  const workerDb: Database = await openCoreDatabase(inject('db').appUrl, 8, host!);
+  const workerDb: Database = await openCoreDatabase(appUrl, 8, host!);
   const worker: RunningWorker = await startWorker({ ...opts, host: host!, db: workerDb, concurrency: 2 });
   return {
     ...t,

@@ -32,8 +32,10 @@ export async function loadDivisionImporter(): Promise<DivisionImporter | null> {
  * The installed plugins, checked (dependencies, cycles, namespaces) and ordered, with the platform's
  * job groups; `pii` is what those jobs seal and open personal data with (the worker's must be given).
  */
-export const pluginHost = (plugins: ServerPlugin[] = installedPlugins, pii: Pii | null = null) =>
-  new PluginHost(plugins, { platformJobs: platformJobs(pii), services: platformServices() });
+export function pluginHost(plugins: ServerPlugin[] = installedPlugins, pii: Pii | null = null) {
+  const services = platformServices();
+  return new PluginHost(plugins, { platformJobs: platformJobs(pii, plugins, services), services });
+}
 
 /** The core's migrations, then the plugins' in dependency order: every module's schema for every tenant. */
 export const allMigrations = (host = pluginHost()) => [...coreMigrations, ...host.migrations()];

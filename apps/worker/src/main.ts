@@ -30,9 +30,10 @@ const shutdownMs = Number(env.WORKER_SHUTDOWN_MS ?? 10_000);
 // Without keys the worker still runs the modules' jobs; registry imports then fail saying why.
 const pii = piiFromEnv(env);
 if (!pii) log.warn({}, 'PII_KEYS / PII_HASH_KEY not set: registry imports will fail until they are');
+const services = platformServices();
 const host = new PluginHost(installedPlugins, {
-  platformJobs: platformJobs(pii),
-  services: platformServices(),
+  platformJobs: platformJobs(pii, installedPlugins, services),
+  services,
 });
 // As the API opens it (core entities + the plugins'). A running job holds one connection and its
 // progress reports a second; the relay and the reconciler take a few more.

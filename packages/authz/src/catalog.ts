@@ -78,6 +78,7 @@ export const CORE_PERMISSIONS: PermissionDef[] = [
   p('core.module.manage', '启用、停用和设置功能模块', 'Enable, disable and configure modules'),
   p('core.job.read', '查看任务运行', 'View job runs'),
   p('core.job.retry', '重试失败的任务', 'Retry failed job runs'),
+  p('core.tenant.export', '导出本租户全部数据（留痕）', "Export all of the tenant's data (audited)"),
 ];
 
 /** The people-and-places registry: a platform package, always on, with its own area. */

@@ -34,6 +34,7 @@ export const DEFAULT_ROLES: DefaultRole[] = [
       'core.module.manage',
       'core.job.read',
       'core.job.retry',
+      'core.tenant.export',
       ...REGISTRY_WORK,
       'registry.pii.read',
       'registry.sensitive-group.read',

@@ -1,4 +1,4 @@
-import { type EntityManager, type EntitySchema, MikroORM } from '@mikro-orm/postgresql';
+import { type EntityManager, type EntitySchema, IsolationLevel, MikroORM } from '@mikro-orm/postgresql';
 import type { ClientBase } from 'pg';
 import { type QueryOptions, runQuery } from './sql.ts';
 import { isUuid } from './uuid.ts';
@@ -17,10 +17,18 @@ export interface Tx {
   ): Promise<R[]>;
 }
 
+export interface TenantTxOptions {
+  /**
+   * Read-only, repeatable read: every statement sees the same moment, so rows read table after table
+   * agree with each other (a tenant export).
+   */
+  snapshot?: boolean;
+}
+
 export interface Database {
   readonly orm: MikroORM;
   /** Runs `fn` in one transaction whose first statement sets `app.tenant_id` (row-level security). */
-  withTenant<T>(tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  withTenant<T>(tenantId: string, fn: (tx: Tx) => Promise<T>, opts?: TenantTxOptions): Promise<T>;
   /** A transaction with no tenant set: global tables only; tenant tables answer no rows. */
   withPlatform<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -83,15 +91,18 @@ export async function openDatabase(
   });
   return {
     orm,
-    async withTenant(tenantId, fn) {
+    async withTenant(tenantId, fn, opts = {}) {
       if (!isUuid(tenantId)) throw new Error('withTenant needs a tenant uuid');
       const em = orm.em.fork();
       em.setFilterParams('tenant', { tenantId });
+      const snapshot = opts.snapshot
+        ? { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true }
+        : {};
       return em.transactional(async (tem) => {
         const tx = await txOf(tem, tenantId);
         await setTenant(tx, tenantId);
         return fn(tx);
-      });
+      }, snapshot);
     },
     async withPlatform(fn) {
       return orm.em.fork().transactional(async (tem) => fn(await txOf(tem, null)));

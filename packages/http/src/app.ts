@@ -163,6 +163,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await api.register(mePasswordRoutes);
       await api.register(dashboardRoutes);
       await api.register(platformRoutes);
+      await api.register((await import('./routes/transfers.ts')).transferRoutes);
       await api.register(orgUnitRoutes);
       await api.register(userRoutes);
       await api.register(roleRoutes);

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { type Database, isUuid, type Tx } from '@civicgrid/db';
-import type { JobContext, JobData, JobLogger, PluginHost, ServiceLocator } from '@civicgrid/kernel';
+import type {
+  JobContext,
+  JobData,
+  JobLogger,
+  PluginHost,
+  ServiceLocator,
+  TenantState,
+} from '@civicgrid/kernel';
 import { AppError } from '@civicgrid/kernel';
 import { runWithRequestContext } from '@civicgrid/kernel/request-context';
 import { type Job, UnrecoverableError } from 'bullmq';
@@ -192,8 +199,13 @@ function attemptRunner(rt: TenantJobRuntime, pluginId: string) {
           return;
         }
         key.period = periodOf(handler, job, t.timezone);
-        const refusal =
-          t.status !== 'active' ? 'tenant suspended' : !t.on ? 'module disabled for this tenant' : null;
+        const refusal = !((handler.kind === 'job' && handler.def.tenantStates) || ['active']).includes(
+          t.status as TenantState,
+        )
+          ? `tenant ${t.status}`
+          : !t.on
+            ? 'module disabled for this tenant'
+            : null;
         if (refusal) {
           await finishRun(tx, key, a, 'skipped', refusal);
           outcome = 'skipped';

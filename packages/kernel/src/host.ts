@@ -55,6 +55,16 @@ export class PluginHost {
     for (const g of this.platformJobs) this.#checkPlatformJobs(g);
   }
 
+  /** A service the platform provides (object storage), or undefined when the process gave none. */
+  platformService<T>(ref: ServiceRef<T>): T | undefined {
+    return this.#platformServices.get(ref.id) as T | undefined;
+  }
+
+  /** Every installed plugin's derived tables (see `ServerPlugin.derivedTables`). */
+  derivedTables(): string[] {
+    return this.plugins.flatMap((p) => p.derivedTables ?? []);
+  }
+
   /** An installed module (platform job groups are not modules: see `jobOwner`). */
   get(id: string): ServerPlugin | undefined {
     return this.#byId.get(id);

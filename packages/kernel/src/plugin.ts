@@ -134,8 +134,15 @@ export interface JobDefinition<D extends JobData = JobData> {
   attempts?: number;
   /** First retry delay; doubles each attempt. */
   backoffMs?: number;
+  /**
+   * The tenant states it runs in; every other state skips the run. Default: active only. A tenant's
+   * export runs while it is suspended (a city leaving), its import only while it is `importing`.
+   */
+  tenantStates?: readonly TenantState[];
   process(ctx: JobContext<D>): Promise<unknown>;
 }
+
+export type TenantState = 'active' | 'suspended' | 'importing';
 
 /** A subscriber's handler runs as a job in the subscriber's tenant transaction, once per event. */
 export interface EventSubscription<P extends object = object> {
@@ -198,6 +205,11 @@ export interface ServerPlugin {
    */
   routes?(app: FastifyInstance, deps: PluginDeps): Promise<void> | void;
   jobs?: JobDefinition[];
+  /**
+   * Tables this plugin's triggers rebuild from its other tables (a rollup): a tenant export leaves them
+   * out, and the import's inserts rebuild them as they were.
+   */
+  derivedTables?: string[];
   subscriptions?: EventSubscription[];
   provides?: ServiceProvision[];
   /** Services of other plugins this one uses; each must be provided by a plugin in `dependsOn`. */

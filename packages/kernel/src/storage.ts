@@ -21,6 +21,8 @@ export interface ObjectStorage {
   get(key: string): Promise<Readable | null>;
   /** Removes the object; no error when there is none. */
   delete(key: string): Promise<void>;
+  /** Every object under the folder `prefix` (`''` for all, else `a/b`), in key order. */
+  list(prefix: string): AsyncIterable<{ key: string; size: number }>;
 }
 
 /** `put` refused a stream longer than its `maxBytes` (nothing was kept). */

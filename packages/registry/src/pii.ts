@@ -56,6 +56,20 @@ export class Pii {
     return Buffer.concat([d.update(sealed.subarray(28)), d.final()]);
   }
 
+  /**
+   * The keys as an archive names them: an HMAC of a fixed text under each key, never the key. A tenant
+   * moved to another instance opens there only if that instance holds the same keys (same ids, same
+   * fingerprints), which the import checks before writing anything.
+   */
+  fingerprints(): { keys: Record<string, string>; hash: string } {
+    const fp = (k: Buffer) =>
+      createHmac('sha256', k).update('civicgrid key check').digest('hex').slice(0, 16);
+    return {
+      keys: Object.fromEntries([...this.ring.keys].map(([id, k]) => [id, fp(k)])),
+      hash: fp(this.ring.hashKey),
+    };
+  }
+
   /** Per tenant: the same number in two cities hashes differently, so hashes do not link tenants. */
   hash(tenantId: string, field: PiiField, normalized: string): Buffer {
     return createHmac('sha256', this.ring.hashKey).update(`${tenantId}:${field}:${normalized}`).digest();

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -62,7 +62,24 @@ export function localDiskStorage(root: string): ObjectStorage {
     async delete(key) {
       await rm(pathOf(key), { force: true });
     },
+    async *list(prefix) {
+      const start = prefix ? pathOf(prefix) : base;
+      yield* walk(start, prefix);
+    },
   };
+}
+
+/** Files under `dir` as keys under `prefix`, in key order; an upload still being written is not one. */
+async function* walk(dir: string, prefix: string): AsyncGenerator<{ key: string; size: number }> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const e of entries) {
+    if (e.name.startsWith('.tmp-')) continue;
+    const key = prefix ? `${prefix}/${e.name}` : e.name;
+    const path = join(dir, e.name);
+    if (e.isDirectory()) yield* walk(path, key);
+    else if (e.isFile()) yield { key, size: (await stat(path)).size };
+  }
 }
 
 /**
@@ -76,6 +93,11 @@ export function forTenant(storage: ObjectStorage, tenantId: string): ObjectStora
     put: async (key, body, opts) => ({ ...(await storage.put(k(key), body, opts)), key }),
     get: async (key) => storage.get(k(key)),
     delete: async (key) => storage.delete(k(key)),
+    async *list(prefix) {
+      const own = `t/${tenantId}`;
+      for await (const o of storage.list(prefix ? k(prefix) : own))
+        yield { ...o, key: o.key.slice(own.length + 1) };
+    },
   };
 }
 

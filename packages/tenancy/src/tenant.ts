@@ -9,7 +9,7 @@ export interface Tenant {
   timezone: string;
   locale: string;
   divisionCode: string | null;
-  status: 'active' | 'suspended';
+  status: 'active' | 'suspended' | 'importing';
   createdAt: Date;
   suspendedAt: Date | null;
 }

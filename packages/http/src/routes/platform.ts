@@ -1,6 +1,6 @@
 import { recordAudit } from '@civicgrid/audit';
 import { enterTenant } from '@civicgrid/db';
-import { notFound } from '@civicgrid/kernel';
+import { AppError, notFound } from '@civicgrid/kernel';
 import { findTenant, listTenants, setTenantStatus, type Tenant } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
@@ -100,8 +100,10 @@ export async function platformRoutes(app: FastifyInstance) {
       },
       async (req) => {
         const { id } = req.params as { id: string };
-        return inOperatorContext(db, req, async ({ tx, actor }) => {
+        const changed = await inOperatorContext(db, req, async ({ tx, actor }) => {
           const { before, after } = await setTenantStatus(tx, id, status);
+          if (before === 'importing')
+            throw new AppError(409, 'tenant_importing', 'the tenant is still being imported');
           await recordAudit(await enterTenant(tx, id), actor, {
             action: `tenant.${verb}`,
             targetType: 'tenant',
@@ -111,6 +113,10 @@ export async function platformRoutes(app: FastifyInstance) {
           });
           return view(after);
         });
+        // Schedules run for active tenants only: suspending removes them, resuming (an imported tenant
+        // too) builds them again.
+        await rt.onSwitched?.(id).catch((err) => req.log.error({ err }, 'schedule reconcile failed'));
+        return changed;
       },
     );
   }

@@ -70,6 +70,8 @@ export const eventsPlugin = defineServerPlugin({
     viewRoutes(app, deps);
   },
   jobs: [deadlineJob, sweepJob, reportJob, compactJob],
+  // The per-location daily rollup is a sum over events_event, kept by its triggers.
+  derivedTables: ['events_unit_day'],
   provides: [{ ref: eventsRuntime, create: (deps) => ({ jobs: deps.jobs, events: deps.events }) }],
   async onTenantEnable({ tx }) {
     await ensureCatalogue(tx);
