@@ -137,6 +137,7 @@ select create_distributed_table('role', 'tenant_id', colocate_with => 'app_user'
 select create_distributed_table('role_grant', 'tenant_id', colocate_with => 'app_user');
 select create_distributed_table('shop', 'tenant_id', colocate_with => 'app_user');
 select create_distributed_table('tenant_module', 'tenant_id', colocate_with => 'app_user');
+select create_distributed_table('tenant_transfer', 'tenant_id', colocate_with => 'app_user');
 select create_distributed_table('user_session', 'tenant_id', colocate_with => 'app_user');
 select create_distributed_table('visit', 'tenant_id', colocate_with => 'app_user');
 alter table app_user add constraint app_user_tenant_id_org_unit_id_fkey FOREIGN KEY (tenant_id, org_unit_id) REFERENCES org_unit(tenant_id, id);

@@ -15,6 +15,7 @@ let bGrantId: string;
 let bRoleId: string;
 let bRunId: string;
 let bImportId: string;
+let bExportId: string;
 let bResidentId: string;
 let bHouseId: string;
 let bShopId: string;
@@ -115,6 +116,15 @@ beforeAll(async () => {
     );
     return r!.id;
   });
+  // A finished export of B's, its archive stored: A's admin must not see or download it.
+  bExportId = await t.db.withTenant(b.tenantId, async (tx) => {
+    const [r] = await tx.query<{ id: string }>(
+      `insert into tenant_transfer (tenant_id, id, direction, state, storage_key, actor)
+       values (?, gen_random_uuid(), 'export', 'completed', 'transfers/b/archive.cgt.gz', '{}') returning id`,
+      [b.tenantId],
+    );
+    return r!.id;
+  });
 });
 afterAll(async () => {
   await t.close();
@@ -189,6 +199,7 @@ describe('cross-tenant', () => {
       '/api/v1/shops/': () => bShopId,
       '/api/v1/households/': () => bHouseholdId,
       '/api/v1/imports/': () => bImportId,
+      '/api/v1/tenant-exports/': () => bExportId,
       '/api/v1/m/bulletin/notices/': () => bNoticeId,
       '/api/v1/m/events/events/': () => bEventId,
       '/api/v1/m/events/categories/': () => bCategoryId,
@@ -236,6 +247,7 @@ describe('cross-tenant', () => {
       '/grants?_end=500',
       '/audit-log?_end=500',
       '/job-runs?_end=500',
+      '/tenant-exports?_end=500',
       '/residents?_end=500',
       '/houses?_end=500',
       '/shops?_end=500',
@@ -260,6 +272,7 @@ describe('cross-tenant', () => {
         bCategoryId,
         bSubjectId,
         bAppealId,
+        bExportId,
       ])
         expect(ids.has(id)).toBe(false);
     }

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import type { Tenant } from '../tenant.ts';
 
 /**
  * A tenant archive is gzip'd text, one record per line, its kind in the first character:
@@ -28,14 +29,8 @@ export interface ArchiveManifest {
   format: typeof ARCHIVE_FORMAT;
   version: number;
   exportedAt: string;
-  tenant: {
-    id: string;
-    code: string;
-    name: string;
-    timezone: string;
-    locale: string;
-    divisionCode: string | null;
-    status: string;
+  /** The tenant's row (its id and code stay the same where it goes). */
+  tenant: Pick<Tenant, 'id' | 'code' | 'name' | 'timezone' | 'locale' | 'divisionCode' | 'status'> & {
     createdAt: string;
   };
   /** Migrations applied where it was exported (`source/name`): the target must have them all. */
