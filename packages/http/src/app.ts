@@ -10,7 +10,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
-import type { RouteAccess } from './context.ts';
+import { type RouteAccess, requireJobs } from './context.ts';
 import { registerErrorHandling } from './errors.ts';
 import { registerMetrics } from './metrics.ts';
 import { registerPluginRoutes } from './plugins.ts';
@@ -73,10 +73,6 @@ export interface AppDeps extends AppOptions {
   };
 }
 
-const noJobs = (): never => {
-  throw new AppError(503, 'jobs_unavailable', 'the job system is not running; try again later');
-};
-
 declare module 'fastify' {
   interface FastifyInstance {
     deps: AppDeps;
@@ -105,7 +101,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { depsFor } = host.bindDeps(
     {
       db: opts.db,
-      jobs: opts.jobs ?? { enqueue: noJobs },
+      jobs: opts.jobs ?? { enqueue: () => requireJobs<never>(undefined) },
       // Publishing is an outbox row in the caller's transaction: it needs the database, not the queue.
       events: opts.jobs?.events ?? outboxPublisher,
     },

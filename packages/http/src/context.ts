@@ -4,6 +4,12 @@ import type { Database, Tx } from '@civicgrid/db';
 import { AppError, forbidden } from '@civicgrid/kernel';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+/** The job system's producer, or the 503 every route that queues a job answers without one. */
+export function requireJobs<J>(jobs: J | undefined): J {
+  if (!jobs) throw new AppError(503, 'jobs_unavailable', 'the job system is not running; try again later');
+  return jobs;
+}
+
 /** Who a route lets in. Every route under /api declares one; startup fails on a route that does not. */
 export type RouteAccess =
   | { kind: 'public' }

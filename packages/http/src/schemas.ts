@@ -25,6 +25,9 @@ export const errorResponses = {
 };
 
 export const Uuid = Type.String({ format: 'uuid' });
+
+/** A value or null. */
+export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 
 export const MAX_PAGE = 500;

@@ -1,12 +1,10 @@
 import type { Access } from '@civicgrid/authz';
 import { countCapped, type Tx } from '@civicgrid/db';
-import { AppError, notFound } from '@civicgrid/kernel';
+import { notFound } from '@civicgrid/kernel';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { inUserContext, sendList } from '../context.ts';
-import { errorResponses, IdParams, listQuery, pageOf } from '../schemas.ts';
-
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+import { inUserContext, requireJobs, sendList } from '../context.ts';
+import { errorResponses, IdParams, listQuery, Nullable, pageOf } from '../schemas.ts';
 
 const JobRunView = Type.Object({
   id: Type.String(),
@@ -139,12 +137,9 @@ export async function jobRunRoutes(app: FastifyInstance) {
     },
     async (req) => {
       const { id } = req.params as { id: string };
-      const jobs = app.deps.jobs;
       return inUserContext(db, req, 'core.job.retry', async ({ tx, access, audit }) => {
         const before = await visibleRun(tx, access, id);
-        if (!jobs)
-          throw new AppError(503, 'jobs_unavailable', 'the job system is not running; try again later');
-        await jobs.retry(tx, id);
+        await requireJobs(app.deps.jobs).retry(tx, id);
         const after = await visibleRun(tx, access, id);
         await audit({
           action: 'job-run.retry',

@@ -16,10 +16,9 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { inUserContext, sendList, type UserContext } from '../context.ts';
-import { errorResponses, IdParams, listQuery, Name, pageOf, Uuid } from '../schemas.ts';
+import { errorResponses, IdParams, listQuery, Name, Nullable, pageOf, Uuid } from '../schemas.ts';
 
 const lit = <T extends string>(xs: readonly T[]) => Type.Union(xs.map((x) => Type.Literal(x)));
-const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 /** A GeoJSON Polygon or MultiPolygon: a grid's boundary, drawn on the map without internet tiles. */
 const Boundary = Type.Object(
@@ -35,14 +34,14 @@ const Boundary = Type.Object(
 
 const OrgUnitView = Type.Object({
   id: Type.String(),
-  parentId: nullable(Type.String()),
+  parentId: Nullable(Type.String()),
   kind: Type.String(),
   name: Type.String(),
-  code: nullable(Type.String()),
+  code: Nullable(Type.String()),
   ancestorIds: Type.Array(Type.String()),
-  gridTier: nullable(Type.String()),
-  gridType: nullable(Type.String()),
-  householdCount: nullable(Type.Integer()),
+  gridTier: Nullable(Type.String()),
+  gridType: Nullable(Type.String()),
+  householdCount: Nullable(Type.Integer()),
   boundary: Type.Unknown(),
   childCount: Type.Integer(),
   createdAt: Type.String(),
@@ -52,11 +51,11 @@ const OrgUnitView = Type.Object({
 const Code = Type.String({ pattern: '^[0-9A-Za-z_-]{1,32}$' });
 const editable = {
   name: Name,
-  code: Type.Optional(nullable(Code)),
-  gridTier: Type.Optional(nullable(lit(GRID_TIERS))),
-  gridType: Type.Optional(nullable(lit(GRID_TYPES))),
-  householdCount: Type.Optional(nullable(Type.Integer({ minimum: 0, maximum: 1_000_000 }))),
-  boundary: Type.Optional(nullable(Boundary)),
+  code: Type.Optional(Nullable(Code)),
+  gridTier: Type.Optional(Nullable(lit(GRID_TIERS))),
+  gridType: Type.Optional(Nullable(lit(GRID_TYPES))),
+  householdCount: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 1_000_000 }))),
+  boundary: Type.Optional(Nullable(Boundary)),
 };
 const CreateBody = Type.Object(
   { parentId: Uuid, kind: lit(ORG_KINDS), ...editable },

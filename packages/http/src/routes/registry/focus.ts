@@ -5,11 +5,10 @@ import { findUnitPath, getUnit } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { inUserContext, type UserContext } from '../../context.ts';
-import { errorResponses, IdParams, Uuid } from '../../schemas.ts';
+import { errorResponses, IdParams, Nullable, Uuid } from '../../schemas.ts';
 import { residentFor } from './residents.ts';
 
 const SENSITIVE = 'registry.sensitive-group.read';
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 const TagView = Type.Object({
   id: Type.String(),

@@ -13,7 +13,7 @@ import {
 } from '@civicgrid/registry';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { inUserContext, sendList } from '../../context.ts';
+import { inUserContext, requireJobs, sendList } from '../../context.ts';
 import { errorResponses, IdParams, listQuery, pageOf } from '../../schemas.ts';
 import { needPii } from './scope.ts';
 import { refuseDeclaredTooLarge, workbookBody, XLSX } from './upload.ts';
@@ -107,9 +107,7 @@ export async function importRoutes(app: FastifyInstance) {
       async (req, reply) => {
         refuseDeclaredTooLarge(req);
         const keys = needPii(pii);
-        const jobs = app.deps.jobs;
-        if (!jobs)
-          throw new AppError(503, 'jobs_unavailable', 'the job system is not running; try again later');
+        const jobs = requireJobs(app.deps.jobs);
         const source = workbookBody(req);
         const id = randomUUID();
         const { fileName } = req.query as { fileName?: string };

@@ -3,13 +3,12 @@ import { badInput, conflict } from '@civicgrid/kernel';
 import type { FastifyInstance } from 'fastify';
 import { type TObject, Type } from 'typebox';
 import { inUserContext, sendList, type UserContext } from '../../context.ts';
-import { errorResponses, IdParams, listQuery, pageOf, Uuid } from '../../schemas.ts';
+import { errorResponses, IdParams, listQuery, Nullable, pageOf, Uuid } from '../../schemas.ts';
 import { type PlaceFilter, placeFilter, placeFilters } from './filters.ts';
 import { recordIn, unitFor } from './scope.ts';
 
 const READ = 'registry.place.read';
 const MANAGE = 'registry.place.manage';
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Text = (max: number) =>
   Type.String({ minLength: 1, maxLength: max, pattern: '^[^\\u0000-\\u001f\\u007f]+$' });
 

@@ -17,7 +17,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { inUserContext, sendList, type UserContext } from '../../context.ts';
-import { errorResponses, IdParams, listQuery, Name, Phone, pageOf, Uuid } from '../../schemas.ts';
+import { errorResponses, IdParams, listQuery, Name, Nullable, Phone, pageOf, Uuid } from '../../schemas.ts';
 import { RESIDENT_FILTERS, type ResidentFilter, residentFilter } from './filters.ts';
 import { needPii, recordIn, unitFor } from './scope.ts';
 
@@ -30,7 +30,6 @@ const DateOnly = Type.String({ format: 'date' });
 const Gender = Type.Union([Type.Literal('male'), Type.Literal('female')]);
 const Registration = Type.Union([Type.Literal('local'), Type.Literal('floating'), Type.Literal('overseas')]);
 const Initials = Type.String({ pattern: '^[a-z]{1,20}$' });
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 const ResidentView = Type.Object({
   id: Type.String(),
