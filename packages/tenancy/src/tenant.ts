@@ -67,6 +67,8 @@ export async function setTenantStatus(
 ): Promise<{ before: Tenant['status']; after: Tenant }> {
   const tenant = await tx.em.findOne(TenantEntity, { id });
   if (!tenant) throw notFound('tenant');
+  // Its import job ends it suspended; until then nobody switches it.
+  if (tenant.status === 'importing') throw conflict('tenant_importing', 'the tenant is still being imported');
   const before = tenant.status;
   tenant.status = status;
   tenant.suspendedAt = status === 'suspended' ? new Date() : null;

@@ -1,6 +1,6 @@
 import { recordAudit } from '@civicgrid/audit';
 import { enterTenant } from '@civicgrid/db';
-import { AppError, notFound } from '@civicgrid/kernel';
+import { notFound } from '@civicgrid/kernel';
 import { findTenant, listTenants, setTenantStatus, type Tenant } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
@@ -102,8 +102,6 @@ export async function platformRoutes(app: FastifyInstance) {
         const { id } = req.params as { id: string };
         const changed = await inOperatorContext(db, req, async ({ tx, actor }) => {
           const { before, after } = await setTenantStatus(tx, id, status);
-          if (before === 'importing')
-            throw new AppError(409, 'tenant_importing', 'the tenant is still being imported');
           await recordAudit(await enterTenant(tx, id), actor, {
             action: `tenant.${verb}`,
             targetType: 'tenant',

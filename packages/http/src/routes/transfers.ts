@@ -1,11 +1,18 @@
 import type { Readable } from 'node:stream';
 import { enterTenant } from '@civicgrid/db';
-import { AppError, forbidden, notFound, type ObjectStorage, objectStorage } from '@civicgrid/kernel';
+import {
+  AppError,
+  conflict,
+  forbidden,
+  notFound,
+  type ObjectStorage,
+  objectStorage,
+} from '@civicgrid/kernel';
 import { findTenant } from '@civicgrid/tenancy';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import { inOperatorContext, inUserContext, sendList } from '../context.ts';
-import { errorResponses, IdParams, listQuery, pageOf, Uuid } from '../schemas.ts';
+import { inOperatorContext, inUserContext, requireJobs, sendList } from '../context.ts';
+import { errorResponses, IdParams, listQuery, Nullable, pageOf, Uuid } from '../schemas.ts';
 import {
   exportArchive,
   findTransfer,
@@ -13,6 +20,7 @@ import {
   startExport,
   startImport,
 } from '../services/transfers.ts';
+import { fileHeaders } from '../uploads.ts';
 
 /**
  * Moving a tenant (docs/operations.md): its admin — or an operator, for a city leaving — exports every
@@ -20,7 +28,6 @@ import {
  * archive, which makes the tenant there and imports it, another job. Exports, downloads and imports are
  * audited in the tenant's log.
  */
-const nullable = <T extends import('typebox').TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const TransferView = Type.Object({
   id: Type.String(),
   tenantId: Type.String(),
@@ -28,27 +35,23 @@ const TransferView = Type.Object({
   state: Type.Union(['queued', 'running', 'completed', 'failed'].map((s) => Type.Literal(s))),
   progress: Type.Integer(),
   /** the table or `files` the job is at */
-  step: nullable(Type.String()),
-  size: nullable(Type.Number()),
-  sha256: nullable(Type.String()),
+  step: Nullable(Type.String()),
+  size: Nullable(Type.Number()),
+  sha256: Nullable(Type.String()),
   /** rows per table and files the archive holds, once done */
-  counts: nullable(
+  counts: Nullable(
     Type.Object({ tables: Type.Record(Type.String(), Type.Integer()), files: Type.Integer() }),
   ),
-  error: nullable(Type.String()),
+  error: Nullable(Type.String()),
   createdAt: Type.String(),
-  finishedAt: nullable(Type.String()),
+  finishedAt: Nullable(Type.String()),
 });
 const PERMISSION = 'core.tenant.export';
 const TransferParams = Type.Object({ id: Uuid, transferId: Uuid }, { additionalProperties: false });
 const ARCHIVE_TYPE = 'application/gzip';
 
-const sendArchive = (reply: FastifyReply, a: { body: Readable; fileName: string; size: number | null }) => {
-  reply.header('content-type', ARCHIVE_TYPE);
-  reply.header('content-disposition', `attachment; filename="${a.fileName}"`);
-  if (a.size !== null) reply.header('content-length', String(a.size));
-  return reply.send(a.body);
-};
+const sendArchive = (reply: FastifyReply, a: { body: Readable; fileName: string; size: number }) =>
+  reply.headers(fileHeaders({ ...a, contentType: ARCHIVE_TYPE })).send(a.body);
 
 export async function transferRoutes(app: FastifyInstance) {
   const { db, modules, pii } = app.deps;
@@ -57,11 +60,7 @@ export async function transferRoutes(app: FastifyInstance) {
     if (!s) throw new AppError(503, 'storage_unavailable', 'no object storage is configured');
     return s;
   };
-  const jobs = () => {
-    if (!app.deps.jobs)
-      throw new AppError(503, 'jobs_unavailable', 'the job system is not running; try again later');
-    return app.deps.jobs;
-  };
+  const jobs = () => requireJobs(app.deps.jobs);
   // The archive is the raw body, streamed to storage (never parsed, never held in memory).
   for (const type of [ARCHIVE_TYPE, 'application/x-gzip'])
     if (!app.hasContentTypeParser(type))
@@ -148,7 +147,7 @@ export async function transferRoutes(app: FastifyInstance) {
         const tenant = await findTenant(tx, id);
         if (!tenant) throw notFound('tenant');
         if (tenant.status === 'importing')
-          throw new AppError(409, 'tenant_importing', 'the tenant is still being imported');
+          throw conflict('tenant_importing', 'the tenant is still being imported');
         return startExport(db, jobs(), await enterTenant(tx, id), actor);
       });
       await started.queue();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { type AuditActor, recordAudit } from '@civicgrid/audit';
-import { type Database, enterTenant, type Tx } from '@civicgrid/db';
+import { countCapped, type Database, enterTenant, type Tx } from '@civicgrid/db';
 import { AppError, conflict, type JobEnqueuer, notFound, type ObjectStorage } from '@civicgrid/kernel';
 import {
   ArchiveError,
@@ -47,11 +47,7 @@ export async function listTransfers(tx: Tx, start: number, end: number) {
     `select ${COLUMNS} from tenant_transfer where tenant_id = ? order by created_at desc, id limit ? offset ?`,
     [tx.tenantId, end - start, start],
   );
-  const [c] = await tx.query<{ n: number }>(
-    `select count(*)::int as n from tenant_transfer where tenant_id = ?`,
-    [tx.tenantId],
-  );
-  return { rows, total: c?.n ?? 0 };
+  return { rows, ...(await countCapped(tx, 'tenant_transfer where tenant_id = ?', [tx.tenantId])) };
 }
 
 /** Queues the job of a transfer row just committed; if the queue refuses, the row says so. */
@@ -97,7 +93,8 @@ export async function exportArchive(tx: Tx, storage: ObjectStorage, id: string, 
     targetId: id,
   });
   const [tenant] = await tx.query<{ code: string }>('select code from tenant where id = ?', [tx.tenantId]);
-  return { body, fileName: `${tenant?.code ?? 'tenant'}-${t.createdAt.slice(0, 10)}.cgt.gz`, size: t.size };
+  // A completed export has its size: the job writes it with the state.
+  return { body, fileName: `${tenant?.code ?? 'tenant'}-${t.createdAt.slice(0, 10)}.cgt.gz`, size: t.size! };
 }
 
 const unfit = (err: ArchiveError) =>

@@ -96,9 +96,10 @@ async function* archiveLines(
       return r?.n ?? 0;
     }),
   );
-  let fileCount = 0;
-  for await (const _ of files.list('')) fileCount++;
-  const work = counts.reduce((a, b) => a + b, 0) + fileCount * 1_000 + 1;
+  // Keys and sizes only, listed once: what is counted for progress is what is written.
+  const objects: { key: string }[] = [];
+  for await (const o of files.list('')) objects.push(o);
+  const work = counts.reduce((a, b) => a + b, 0) + objects.length * 1_000 + 1;
   let done = 0;
 
   for (const [i, t] of plan.entries()) {
@@ -122,7 +123,7 @@ async function* archiveLines(
     yield line('E', { table: t.name, rows });
   }
 
-  for await (const o of files.list('')) {
+  for (const o of objects) {
     progress('files', (done / work) * 100);
     const body = await files.get(o.key);
     if (!body) continue; // deleted while listing: it is no longer the tenant's

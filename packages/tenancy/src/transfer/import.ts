@@ -23,14 +23,19 @@ const BATCH_CHARS = 4 * 1024 * 1024;
 export async function readManifest(gz: Readable): Promise<ArchiveManifest> {
   const lines = readArchive(gz);
   try {
-    const first = await lines.next();
-    if (first.done || first.value.kind !== 'M')
-      throw new ArchiveError('the archive does not start with a manifest');
-    return checkManifest(first.value.manifest);
+    return await manifestOf(lines);
   } finally {
     await lines.return(undefined);
     gz.destroy();
   }
+}
+
+/** The first line, which must be the manifest, checked. */
+async function manifestOf(lines: AsyncGenerator<ArchiveLine>): Promise<ArchiveManifest> {
+  const first = await lines.next();
+  if (first.done || first.value.kind !== 'M')
+    throw new ArchiveError('the archive does not start with a manifest');
+  return checkManifest(first.value.manifest);
 }
 
 /** A manifest is checked whole before anything is made from it. */
@@ -114,10 +119,7 @@ export async function importTenant(
   });
   try {
     const lines = readArchive(gz);
-    const first = await lines.next();
-    if (first.done || first.value.kind !== 'M')
-      throw new ArchiveError('the archive does not start with a manifest');
-    const manifest = checkManifest(first.value.manifest);
+    const manifest = await manifestOf(lines);
     if (manifest.tenant.id !== tenantId) throw new ArchiveError('the archive is of another tenant');
     await checkArchiveFits(tx, manifest, deps.keys);
     const plan = new Map((await transferPlan(tx, deps.skipTables)).map((t) => [t.name, t]));
@@ -154,7 +156,7 @@ export async function importTenant(
       seen.files++;
     };
 
-    for await (const l of lines as AsyncIterable<ArchiveLine>) {
+    for await (const l of lines) {
       if (l.kind !== 'B') await endFile();
       if (totals) throw new ArchiveError('the archive goes on after its last line');
       switch (l.kind) {

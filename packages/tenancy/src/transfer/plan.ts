@@ -93,10 +93,9 @@ export async function transferPlan(tx: Tx, skip: readonly string[] = []): Promis
   for (const name of names) {
     const self = fks.filter((k) => k.table === name && k.refTable === name);
     if (self.length > 1) throw new Error(`${name}: more than one self-reference; a transfer cannot order it`);
-    const ownKey = (cols: string[]) => cols.filter((c) => c !== 'tenant_id');
     const selfKey = self[0] && {
-      column: ownKey(self[0].columns),
-      references: ownKey(self[0].refColumns),
+      column: withoutTenant(self[0].columns),
+      references: withoutTenant(self[0].refColumns),
     };
     if (selfKey && (selfKey.column.length !== 1 || selfKey.references.length !== 1))
       throw new Error(`${name}: a self-reference over several columns; a transfer cannot order it`);
@@ -129,7 +128,7 @@ export async function transferPlan(tx: Tx, skip: readonly string[] = []): Promis
   const pending = new Set(names);
   const order: TransferTable[] = [];
   const nullable = (k: ForeignKey) =>
-    ownCols(k).every((c) => !columns.find((x) => x.table === k.table && x.name === c)?.notNull);
+    withoutTenant(k.columns).every((c) => !columns.find((x) => x.table === k.table && x.name === c)?.notNull);
   while (pending.size) {
     const ready = [...pending].filter(
       (t) => !edges.some((e) => e.table === t && pending.has(e.refTable) && !isDeferred(tables, e)),
@@ -148,18 +147,17 @@ export async function transferPlan(tx: Tx, skip: readonly string[] = []): Promis
       throw new Error(
         `tables ${[...pending].join(', ')} reference each other through keys that cannot be empty`,
       );
-    tables.get(breakable.table)!.deferred.push(...ownCols(breakable));
+    tables.get(breakable.table)!.deferred.push(...withoutTenant(breakable.columns));
   }
   return order;
 }
 
-const ownCols = (k: ForeignKey) => k.columns.filter((c) => c !== 'tenant_id');
+/** A key's own columns: every key between tenant tables also holds `tenant_id`. */
+const withoutTenant = (cols: string[]) => cols.filter((c) => c !== 'tenant_id');
 const isDeferred = (tables: Map<string, TransferTable>, e: ForeignKey) =>
-  ownCols(e).every((c) => tables.get(e.table)!.deferred.includes(c));
+  withoutTenant(e.columns).every((c) => tables.get(e.table)!.deferred.includes(c));
 
-const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
-
-export { ident as quoteIdent };
+export const quoteIdent = (s: string) => `"${s.replaceAll('"', '""')}"`;
 
 /**
  * The statement that reads a table's rows for the transaction's tenant (row-level security does the
@@ -171,13 +169,13 @@ export function readSql(t: TransferTable): string {
   if (t.selfRef) {
     const { column, references } = t.selfRef;
     return `with recursive d (ref, depth) as (
-              select ${ident(references)}, 0 from ${ident(t.name)} where ${ident(column)} is null
+              select ${quoteIdent(references)}, 0 from ${quoteIdent(t.name)} where ${quoteIdent(column)} is null
               union all
-              select c.${ident(references)}, d.depth + 1 from ${ident(t.name)} c join d on c.${ident(column)} = d.ref)
-            select ${row} as row from ${ident(t.name)} x join d on d.ref = x.${ident(references)}
-            order by d.depth, x.${ident(references)}`;
+              select c.${quoteIdent(references)}, d.depth + 1 from ${quoteIdent(t.name)} c join d on c.${quoteIdent(column)} = d.ref)
+            select ${row} as row from ${quoteIdent(t.name)} x join d on d.ref = x.${quoteIdent(references)}
+            order by d.depth, x.${quoteIdent(references)}`;
   }
-  const order = t.renumbered ? [t.renumbered] : t.primaryKey.filter((c) => c !== 'tenant_id');
-  const by = order.length ? ` order by ${order.map((c) => `x.${ident(c)}`).join(', ')}` : '';
-  return `select ${row} as row from ${ident(t.name)} x${by}`;
+  const order = t.renumbered ? [t.renumbered] : withoutTenant(t.primaryKey);
+  const by = order.length ? ` order by ${order.map((c) => `x.${quoteIdent(c)}`).join(', ')}` : '';
+  return `select ${row} as row from ${quoteIdent(t.name)} x${by}`;
 }
