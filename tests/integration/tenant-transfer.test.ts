@@ -15,6 +15,7 @@ import { appendOnlyTables } from '../../apps/api/src/platform.ts';
 import { as, type Client, login, PASSWORD, type TestApp } from '../support/app.ts';
 import { startAppWithWorker } from '../support/app-worker.ts';
 import { buildCity, type CityFixture } from '../support/fixture.ts';
+import { jobTestMigrations } from '../support/job-plugins.ts';
 import { waitFor } from '../support/jobs.ts';
 
 /**
@@ -40,7 +41,10 @@ beforeAll(async () => {
   // Each instance reads its storage folder when its host is built.
   process.env.ATTACHMENTS_DIR = srcDir;
   src = await startAppWithWorker('redis', 'transfer-src');
-  target = await createTestDatabase(allMigrations(), appendOnlyTables);
+  // The source is the suite's shared database, where the job tests may have added their test plugins'
+  // tables (whether they ran first is up to the scheduler): the target has them too, so the archive's
+  // migrations are always all there.
+  target = await createTestDatabase([...allMigrations(), jobTestMigrations], appendOnlyTables);
   process.env.ATTACHMENTS_DIR = dstDir;
   dst = await startAppWithWorker('redis', 'transfer-dst', { appUrl: target.appUrl });
   delete process.env.ATTACHMENTS_DIR;

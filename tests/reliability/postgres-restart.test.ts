@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allMigrations } from '../../apps/api/src/app.ts';
 import { appendOnlyTables } from '../../apps/api/src/platform.ts';
 import { as, login, startApp, type TestApp } from '../support/app.ts';
+import { tolerateDeprecations } from '../support/deprecations.ts';
 import { buildCity, type CityFixture } from '../support/fixture.ts';
 import { freePort } from '../support/server.ts';
 
@@ -30,6 +31,12 @@ const password = randomBytes(12).toString('hex');
 let t: TestApp;
 let city: CityFixture;
 let token: string;
+
+// While the server stops, knex's pool once began a transaction on a connection pg still held a
+// statement queued for, and pg printed its "already executing a query" notice from inside knex (CI,
+// under load; not reproduced on demand). That connection is closing: both statements fail with it and
+// the request gets the 503 this test checks for.
+tolerateDeprecations('knex/pg while the server is stopping');
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cg-pg-restart-'));

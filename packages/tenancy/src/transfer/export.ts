@@ -90,12 +90,12 @@ async function* archiveLines(
   const plan = await transferPlan(tx, deps.skipTables);
   // Rows first, then files; a file counts as much as a thousand rows for the progress bar.
   const files = forTenant(deps.storage, tenantId);
-  const counts = await Promise.all(
-    plan.map(async (t) => {
-      const [r] = await tx.query<{ n: number }>(`select count(*)::int as n from ${t.name}`);
-      return r?.n ?? 0;
-    }),
-  );
+  // One after another: the snapshot's one connection runs one statement at a time.
+  const counts: number[] = [];
+  for (const t of plan) {
+    const [r] = await tx.query<{ n: number }>(`select count(*)::int as n from ${t.name}`);
+    counts.push(r?.n ?? 0);
+  }
   // Keys and sizes only, listed once: what is counted for progress is what is written.
   const objects: { key: string }[] = [];
   for await (const o of files.list('')) objects.push(o);
