@@ -38,6 +38,7 @@ alter table landlord_scoring_appeal drop constraint landlord_scoring_appeal_tena
 alter table landlord_scoring_appeal drop constraint landlord_scoring_appeal_tenant_id_record_id_fkey;
 alter table landlord_scoring_assessment drop constraint landlord_scoring_assessment_tenant_id_org_unit_id_fkey;
 alter table landlord_scoring_assessment drop constraint landlord_scoring_assessment_tenant_id_subject_id_fkey;
+alter table landlord_scoring_assessment_chunk drop constraint landlord_scoring_assessment_chunk_tenant_id_period_fkey;
 alter table landlord_scoring_category drop constraint landlord_scoring_category_tenant_id_version_id_fkey;
 alter table landlord_scoring_declaration drop constraint landlord_scoring_declaration_tenant_id_house_id_fkey;
 alter table landlord_scoring_declaration drop constraint landlord_scoring_declaration_tenant_id_recorded_by_fkey;
@@ -54,6 +55,7 @@ alter table landlord_scoring_record drop constraint landlord_scoring_record_tena
 alter table landlord_scoring_record drop constraint landlord_scoring_record_tenant_id_voided_by_fkey;
 alter table landlord_scoring_report drop constraint landlord_scoring_report_tenant_id_org_unit_id_fkey;
 alter table landlord_scoring_rule_version drop constraint landlord_scoring_rule_version_tenant_id_created_by_fkey;
+alter table landlord_scoring_subject drop constraint landlord_scoring_subject_account;
 alter table landlord_scoring_subject drop constraint landlord_scoring_subject_tenant_id_org_unit_id_fkey;
 alter table landlord_scoring_subject drop constraint landlord_scoring_subject_tenant_id_person_id_fkey;
 alter table landlord_scoring_subject drop constraint landlord_scoring_subject_tenant_id_registered_by_fkey;
@@ -113,6 +115,7 @@ select create_distributed_table('household', 'tenant_id', colocate_with => 'app_
 select create_distributed_table('job_run', 'tenant_id', colocate_with => 'app_user');
 select create_distributed_table('landlord_scoring_appeal', 'tenant_id', colocate_with => 'app_user');
 select create_distributed_table('landlord_scoring_assessment', 'tenant_id', colocate_with => 'app_user');
+select create_distributed_table('landlord_scoring_assessment_chunk', 'tenant_id', colocate_with => 'app_user');
 select create_distributed_table('landlord_scoring_assessment_run', 'tenant_id', colocate_with => 'app_user');
 select create_distributed_table('landlord_scoring_category', 'tenant_id', colocate_with => 'app_user');
 select create_distributed_table('landlord_scoring_declaration', 'tenant_id', colocate_with => 'app_user');
@@ -173,6 +176,7 @@ alter table landlord_scoring_appeal add constraint landlord_scoring_appeal_tenan
 alter table landlord_scoring_appeal add constraint landlord_scoring_appeal_tenant_id_record_id_fkey FOREIGN KEY (tenant_id, record_id) REFERENCES landlord_scoring_record(tenant_id, id);
 alter table landlord_scoring_assessment add constraint landlord_scoring_assessment_tenant_id_org_unit_id_fkey FOREIGN KEY (tenant_id, org_unit_id) REFERENCES org_unit(tenant_id, id);
 alter table landlord_scoring_assessment add constraint landlord_scoring_assessment_tenant_id_subject_id_fkey FOREIGN KEY (tenant_id, subject_id) REFERENCES landlord_scoring_subject(tenant_id, id);
+alter table landlord_scoring_assessment_chunk add constraint landlord_scoring_assessment_chunk_tenant_id_period_fkey FOREIGN KEY (tenant_id, period) REFERENCES landlord_scoring_assessment_run(tenant_id, period);
 alter table landlord_scoring_category add constraint landlord_scoring_category_tenant_id_version_id_fkey FOREIGN KEY (tenant_id, version_id) REFERENCES landlord_scoring_rule_version(tenant_id, id);
 alter table landlord_scoring_declaration add constraint landlord_scoring_declaration_tenant_id_house_id_fkey FOREIGN KEY (tenant_id, house_id) REFERENCES house(tenant_id, id);
 alter table landlord_scoring_declaration add constraint landlord_scoring_declaration_tenant_id_recorded_by_fkey FOREIGN KEY (tenant_id, recorded_by) REFERENCES app_user(tenant_id, id);
@@ -189,6 +193,7 @@ alter table landlord_scoring_record add constraint landlord_scoring_record_tenan
 alter table landlord_scoring_record add constraint landlord_scoring_record_tenant_id_voided_by_fkey FOREIGN KEY (tenant_id, voided_by) REFERENCES app_user(tenant_id, id);
 alter table landlord_scoring_report add constraint landlord_scoring_report_tenant_id_org_unit_id_fkey FOREIGN KEY (tenant_id, org_unit_id) REFERENCES org_unit(tenant_id, id);
 alter table landlord_scoring_rule_version add constraint landlord_scoring_rule_version_tenant_id_created_by_fkey FOREIGN KEY (tenant_id, created_by) REFERENCES app_user(tenant_id, id);
+alter table landlord_scoring_subject add constraint landlord_scoring_subject_account FOREIGN KEY (tenant_id, account_id) REFERENCES app_user(tenant_id, id);
 alter table landlord_scoring_subject add constraint landlord_scoring_subject_tenant_id_org_unit_id_fkey FOREIGN KEY (tenant_id, org_unit_id) REFERENCES org_unit(tenant_id, id);
 alter table landlord_scoring_subject add constraint landlord_scoring_subject_tenant_id_person_id_fkey FOREIGN KEY (tenant_id, person_id) REFERENCES resident(tenant_id, id);
 alter table landlord_scoring_subject add constraint landlord_scoring_subject_tenant_id_registered_by_fkey FOREIGN KEY (tenant_id, registered_by) REFERENCES app_user(tenant_id, id);

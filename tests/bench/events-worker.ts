@@ -17,6 +17,16 @@ const worker = await startWorker({
   backend: { kind: 'redis', url: env.BENCH_REDIS_URL! },
   prefix: env.BENCH_PREFIX!,
   concurrency,
+  // BENCH_WORKER_LOG=1: the jobs' log lines (a job's own timings, say) on stderr.
+  ...(env.BENCH_WORKER_LOG === '1'
+    ? {
+        log: {
+          info: (o: object, m: string) => process.stderr.write(`${JSON.stringify({ ...o, msg: m })}\n`),
+          warn: (o: object, m: string) => process.stderr.write(`${JSON.stringify({ ...o, msg: m })}\n`),
+          error: (o: object, m: string) => process.stderr.write(`${JSON.stringify({ ...o, msg: m })}\n`),
+        },
+      }
+    : {}),
 });
 process.stdout.write('ready\n');
 process.on('SIGTERM', async () => {

@@ -15,7 +15,7 @@ export interface ChunkProfile {
   executionMs: number;
   /** the chunk's rows computed (subjects, records read and aggregated, tenants, flags), before writing */
   computeMs: number;
-  /** the assessment rows' insert (heap, two indexes, WAL), its foreign keys not included */
+  /** the assessment rows' insert (heap, primary key, WAL), its foreign keys not included */
   insertMs: number;
   /** each foreign-key trigger's time over the chunk's rows */
   triggers: Array<{ constraint: string; ms: number; calls: number }>;
@@ -36,10 +36,11 @@ export async function profileChunk(
   period: string,
   size: number,
 ): Promise<ChunkProfile> {
+  // A chunk from the middle of the ids: after the middle one up to the `size`-th after it.
   const { rows: mid } = await owner.query<{ id: string }>(
     `select id from landlord_scoring_subject where tenant_id = $1 order by id
-      offset (select count(*) / 2 from landlord_scoring_subject where tenant_id = $1) limit 1`,
-    [tenantId],
+      offset (select count(*) / 2 from landlord_scoring_subject where tenant_id = $1) limit $2 + 1`,
+    [tenantId, size],
   );
   const w = windowOf(period);
   let plan: string[] = [];
@@ -53,7 +54,7 @@ export async function profileChunk(
         if (!/^\s*with /.test(sql)) return (await owner.query(toNumbered(sql), params as unknown[])).rows;
         const r = await owner.query(`explain (analyze, buffers) ${toNumbered(sql)}`, params as unknown[]);
         plan = r.rows.map((x) => x['QUERY PLAN'] as string);
-        return [{ n: 0, last: null }];
+        return [{ n: 0 }];
       },
     } as unknown as Tx;
     const window = {
@@ -63,7 +64,7 @@ export async function profileChunk(
       redFrom: w.redFrom,
       nextMonth: '2000-01',
     };
-    await assessChunk(tx, window, SETTINGS as Parameters<typeof assessChunk>[2], mid[0]!.id, size);
+    await assessChunk(tx, window, SETTINGS as Parameters<typeof assessChunk>[2], mid[0]!.id, mid.at(-1)!.id);
   } finally {
     await owner.query('rollback');
   }

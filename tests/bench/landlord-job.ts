@@ -44,7 +44,8 @@ async function startWorkerProcess(appUrl: string, redisUrl: string, prefix: stri
         BENCH_APP_URL: appUrl,
         BENCH_REDIS_URL: redisUrl,
         BENCH_PREFIX: prefix,
-        WORKER_CONCURRENCY: '1',
+        // apps/worker's default: the assessment borrows its idle slots to write chunks side by side.
+        WORKER_CONCURRENCY: '8',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -71,7 +72,8 @@ export async function assess(
   database: string,
   tenantId: string,
   period: string,
-  chunkSize: number | null,
+  /** The job's `chunkSize` and `lanes`, where given (else the job's defaults). */
+  options: { chunkSize?: number; lanes?: number },
   log: (m: string) => void,
 ) {
   const child = await startWorkerProcess(appUrl, redisUrl, prefix);
@@ -88,7 +90,7 @@ export async function assess(
     const jobId = `bench-${randomBytes(4).toString('hex')}`;
     const out = await withPgCpu(database, async () => {
       const t0 = performance.now();
-      const data = { tenantId, period, ...(chunkSize ? { chunkSize } : {}) };
+      const data = { tenantId, period, ...options };
       await jobs.enqueue('landlord-scoring', 'assess', data, { jobId });
       for (;;) {
         const [run] = await db.withTenant(tenantId, (tx) =>

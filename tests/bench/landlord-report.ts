@@ -125,7 +125,7 @@ export function formatLandlord(r: LandlordReport): string {
           '',
         ],
       ],
-      `Runs (job: enqueue → job_run completed; job's own time big ${s(big.jobMs ?? 0)}, small ${s(small.jobMs ?? 0)}; chunk size ${c.chunkSize ?? 'the job’s default'})`,
+      `Runs (job: enqueue → job_run completed; job's own time big ${s(big.jobMs ?? 0)}, small ${s(small.jobMs ?? 0)}; chunk size ${c.chunkSize ?? 'the job’s default'}, lanes ${c.lanes ?? 'the job’s default'})`,
     ),
     table(
       [
@@ -135,7 +135,7 @@ export function formatLandlord(r: LandlordReport): string {
           f(r.chunk.computeMs),
           '',
         ],
-        ['insert the assessment rows (heap, 2 indexes, WAL)', f(r.chunk.insertMs), f(r.chunk.subjects)],
+        ['insert the assessment rows (heap, primary key, WAL)', f(r.chunk.insertMs), f(r.chunk.subjects)],
         ...r.chunk.triggers.map((t) => [`foreign key ${t.constraint}`, f(t.ms), f(t.calls)]),
         ['whole statement', f(r.chunk.executionMs), ''],
       ],

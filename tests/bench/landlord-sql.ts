@@ -87,7 +87,7 @@ export async function runFloor(owner: pg.Client, tenantId: string, period: strin
 }
 
 /**
- * The floor's rows written into the real assessment table instead (heap, its two indexes, three foreign
+ * The floor's rows written into the real assessment table instead (heap, its primary key, two foreign
  * keys checked row by row, WAL), in a transaction rolled back: how much of the job's time is writing
  * the rows at all. Informational, for the report; run after the assessments (a label of its own period).
  */

@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BROWSER_SETUP_MS,
+  clickInPopup,
   DEMO_PASSWORD,
   launchBrowser,
   loginAs,
@@ -94,6 +95,25 @@ const messageSaying = async (page: Page, type: 'success' | 'error', text: string
   return (await m.textContent())?.trim() ?? '';
 };
 
+/**
+ * Deletes the role shown through its confirmation and answers the DELETE's status: waits for the
+ * confirmation naming this role, and for the request itself rather than trusting the click.
+ */
+const deleteShownRole = async (page: Page, name: string) => {
+  await expect.poll(() => page.locator('.ant-popover:visible').count()).toBe(0);
+  await page.click('[data-testid=role-delete]');
+  const sent = page.waitForResponse(
+    (r) => r.request().method() === 'DELETE' && /\/roles\/[^/]+$/.test(r.url()),
+    { timeout: 20_000 },
+  );
+  await clickInPopup(
+    page
+      .locator('.ant-popover:visible', { hasText: `删除角色「${name}」？` })
+      .locator('.ant-btn-dangerous.ant-btn-primary'),
+  );
+  return (await sent).status();
+};
+
 interface Unit {
   id: string;
   name: string;
@@ -171,7 +191,7 @@ describe('admin console in a browser', { timeout: 180_000 }, () => {
       .locator('.ant-modal-confirm', { hasText: `将「${grid!.name}」调整到「${to.name}」下？` })
       .waitFor();
     expect((await admin<Unit>(`/org-units/${grid!.id}`)).parentId).toBe(from!.id);
-    await page.click('[data-testid=org-move-ok]');
+    await clickInPopup(page.locator('[data-testid=org-move-ok]'));
     await messageSaying(page, 'success', `已将「${grid!.name}」调整到「${to.name}」下`);
     await screenshot(page, 'console-01-rezoned');
 
@@ -346,8 +366,7 @@ describe('admin console in a browser', { timeout: 180_000 }, () => {
 
     await page.click('[data-testid=role-e2e-reviewer]');
     await page.locator('.ant-card-head-title', { hasText: '「测试审阅员」的权限' }).waitFor();
-    await page.click('[data-testid=role-delete]');
-    await page.locator('.ant-popover:visible .ant-btn-dangerous.ant-btn-primary').click();
+    expect(await deleteShownRole(page, '测试审阅员')).toBe(204);
     await messageSaying(page, 'success', '已删除角色「测试审阅员」');
     await page.locator('[data-testid=role-e2e-reviewer]').waitFor({ state: 'detached' });
     expect(await statusOf(admin(`/roles/${created!.id}`))).toBe(404);
@@ -357,8 +376,7 @@ describe('admin console in a browser', { timeout: 180_000 }, () => {
     ).filter((r) => r.key === 'grid-worker');
     await page.click('[data-testid=role-grid-worker]');
     await page.locator('.ant-card-head-title', { hasText: `「${builtIn!.name}」的权限` }).waitFor();
-    await page.click('[data-testid=role-delete]');
-    await page.locator('.ant-popover:visible .ant-btn-dangerous.ant-btn-primary').click();
+    expect(await deleteShownRole(page, builtIn!.name)).toBe(409);
     const refused = await messageSaying(page, 'error', '内置角色');
     expect(refused).toBe('内置角色不能删除（可以修改其权限）');
     expect(refused).not.toMatch(/default roles|409/);
@@ -367,11 +385,7 @@ describe('admin console in a browser', { timeout: 180_000 }, () => {
 
     await page.click('[data-testid=role-e2e-granted]');
     await page.locator('.ant-card-head-title', { hasText: '「测试在用角色」的权限' }).waitFor();
-    // The last confirmation's popover may still be fading out: a click meant for the new one landed on
-    // it and sent nothing (a CI run). Wait until it is gone.
-    await expect.poll(() => page.locator('.ant-popover:visible').count()).toBe(0);
-    await page.click('[data-testid=role-delete]');
-    await page.locator('.ant-popover:visible .ant-btn-dangerous.ant-btn-primary').click();
+    expect(await deleteShownRole(page, '测试在用角色')).toBe(409);
     expect(await messageSaying(page, 'error', '仍授予')).toBe('该角色仍授予了用户，请先收回这些授权再删除');
     expect(await statusOf(admin(`/roles/${granted.id}`))).toBe(200);
     await context.close();
@@ -406,9 +420,9 @@ describe('admin console in a browser', { timeout: 180_000 }, () => {
     await page.click('#audit-actor');
     await page.locator('#audit-actor').pressSequentially('stre', { delay: 40 });
     await searched;
-    await page
-      .locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '（street）' })
-      .click();
+    await clickInPopup(
+      page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '（street）' }),
+    );
     const filtered = page.waitForResponse((r) => r.url().includes(`actorId=${street!.id}`));
     await page.locator('[data-testid=audit-filter] button[type=submit]').click();
     await filtered;

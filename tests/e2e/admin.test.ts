@@ -2,6 +2,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BROWSER_SETUP_MS,
+  clickInPopup,
   launchBrowser,
   loginAs,
   menuTexts,
@@ -14,6 +15,7 @@ import {
   type Server,
   screenshot,
   startServer,
+  switchLanguage,
   takeBrowserTurn,
 } from './support.ts';
 
@@ -245,7 +247,7 @@ describe('admin app in a browser', { timeout: 180_000 }, () => {
     await boss.context.close();
 
     await row.getByRole('button', { name: /暂\s*停/ }).click();
-    await page.locator('.ant-popover:visible .ant-btn-primary').click();
+    await clickInPopup(page.locator('.ant-popover:visible .ant-btn-primary'));
     await row.getByText('已暂停').waitFor();
     const refused = await fetch(`${server.url}/api/v1/auth/login`, {
       method: 'POST',
@@ -268,10 +270,7 @@ describe('admin app in a browser', { timeout: 180_000 }, () => {
   it('switches the language to English and back, and remembers the choice', async () => {
     const { context, page } = await tenantAdmin();
     await page.waitForSelector('[data-testid=dashboard]');
-    await page.click('[data-testid=locale-switch]');
-    await page
-      .locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: 'English' })
-      .click();
+    await switchLanguage(page, 'English');
     await expect.poll(() => page.locator('html').getAttribute('lang')).toBe('en');
     await page.locator('.ant-layout-sider', { hasText: 'Org tree' }).waitFor();
     expect(await menuTexts(page)).toEqual(
@@ -289,8 +288,7 @@ describe('admin app in a browser', { timeout: 180_000 }, () => {
     await screenshot(page, '16-english-dashboard');
     await page.reload();
     await page.locator('.ant-layout-sider', { hasText: 'Org tree' }).waitFor();
-    await page.click('[data-testid=locale-switch]');
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '中文' }).click();
+    await switchLanguage(page, '中文');
     await page.locator('.ant-layout-sider', { hasText: '组织架构' }).waitFor();
     await context.close();
   });

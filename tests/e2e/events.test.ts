@@ -2,6 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BROWSER_SETUP_MS,
+  clickInPopup,
   launchBrowser,
   loginAs,
   menuTexts,
@@ -11,6 +12,7 @@ import {
   type Server,
   screenshot,
   startServer,
+  switchLanguage,
   takeBrowserTurn,
 } from './support.ts';
 
@@ -145,30 +147,25 @@ async function act(page: Page, action: string, fill?: () => Promise<void>) {
 }
 
 /**
- * Clicks the open dialog's OK and waits for the request it sends and for the dialog to close. A form
- * the page refused (a field left empty) fails here with the form's own message. A first click that
- * sends nothing and shows no error is clicked once more and reported on stderr: on the shared 2-core
- * machine the department's report-in dialog swallowed its first click in two runs of three (not yet
- * understood — see docs/events.md), and a user in that spot taps again.
+ * Clicks the open dialog's OK once the dialog has opened (see clickInPopup) and waits for the request
+ * it sends and for the dialog to close. A form the page refused (a field left empty) fails here with
+ * the form's own message.
  */
 async function confirmDialog(page: Page) {
-  const click = async () => {
-    const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().includes('/api/v1/m/events/'), {
-      timeout: 10_000,
-    });
-    await page.click('.ant-modal-wrap:visible [data-testid=dialog-ok]');
-    return sent.then(
+  const sent = page
+    .waitForRequest((r) => r.method() === 'POST' && r.url().includes('/api/v1/m/events/'), {
+      timeout: 20_000,
+    })
+    .then(
       () => true,
       () => false,
     );
-  };
-  if (!(await click())) {
+  await clickInPopup(page.locator('.ant-modal-wrap:visible [data-testid=dialog-ok]'));
+  if (!(await sent)) {
     const errors = await page
       .locator('.ant-modal-wrap:visible .ant-form-item-explain-error')
       .allTextContents();
-    if (errors.length) throw new Error(`the dialog sent nothing: ${errors.join('; ')}`);
-    process.stderr.write(`[browser] a dialog's OK sent nothing at ${page.url()}: clicked again\n`);
-    if (!(await click())) throw new Error('the dialog sent nothing on a second click either');
+    throw new Error(`the dialog sent nothing: ${errors.join('; ') || 'and showed no error'}`);
   }
   await page.locator('.ant-modal-wrap:visible').waitFor({ state: 'detached' });
 }
@@ -373,7 +370,7 @@ describe('events pages in a browser', { timeout: 180_000 }, () => {
     // At the top of the ladder the server refuses another escalation: said in her language.
     await s.page.click('[data-testid=event-action-escalate]');
     await s.page.fill('#event-escalate-reason', '再上报');
-    await s.page.click('.ant-modal-wrap:visible [data-testid=dialog-ok]');
+    await clickInPopup(s.page.locator('.ant-modal-wrap:visible [data-testid=dialog-ok]'));
     await s.page.locator('.event-action-error', { hasText: '已是最高层级，请改为吹哨召集部门' }).waitFor();
     await s.page.click('.ant-modal-wrap:visible .ant-modal-close');
     await s.page.locator('.ant-modal-wrap:visible').waitFor({ state: 'detached' });
@@ -381,9 +378,11 @@ describe('events pages in a browser', { timeout: 180_000 }, () => {
     await act(s.page, 'whistle', async () => {
       await s.page.fill('#event-whistle-part', '拆除违建雨棚');
       await s.page.click('#event-whistle-units');
-      await s.page
-        .locator('.ant-select-dropdown:visible .ant-select-tree-title', { hasText: '综合行政执法局（城管）' })
-        .click();
+      await clickInPopup(
+        s.page.locator('.ant-select-dropdown:visible .ant-select-tree-title', {
+          hasText: '综合行政执法局（城管）',
+        }),
+      );
       // Closes the tree's dropdown (Escape would close the dialog).
       await s.page.click('.ant-modal-wrap:visible .ant-modal-title');
     });
@@ -482,9 +481,11 @@ describe('events pages in a browser', { timeout: 180_000 }, () => {
       });
       for (let attempt = 0; attempt < 3 && !(await chosen.isVisible()); attempt++) {
         await page.click('#event-merge-into');
-        await page
-          .locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '1幢门口垃圾未清运' })
-          .click();
+        await clickInPopup(
+          page.locator('.ant-select-dropdown:visible .ant-select-item-option', {
+            hasText: '1幢门口垃圾未清运',
+          }),
+        );
         await chosen.waitFor({ timeout: 5_000 }).catch(() => undefined);
       }
       await chosen.waitFor();
@@ -549,18 +550,14 @@ describe('events pages in a browser', { timeout: 180_000 }, () => {
     );
     await screenshot(page, 'events-06-rates');
     // In English: the same page speaks it.
-    await page.click('[data-testid=locale-switch]');
-    await page
-      .locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: 'English' })
-      .click();
+    await switchLanguage(page, 'English');
     await page.locator('[data-testid=rate-responseRate]', { hasText: 'Response rate' }).waitFor();
     await page.getByText('Whistles per department').waitFor();
     await page.goto('/m/events/tasks');
     await page.locator('[data-testid=events-inbox]', { hasText: 'My tasks' }).waitFor();
     await page.locator('[data-testid=events-inbox] [data-testid=event-row]').first().waitFor();
     await screenshot(page, 'events-06b-tasks-desktop-en');
-    await page.click('[data-testid=locale-switch]');
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: '中文' }).click();
+    await switchLanguage(page, '中文');
     await context.close();
   });
 

@@ -1,7 +1,9 @@
+import { makeIdCard } from '@civicgrid/registry';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BROWSER_SETUP_MS,
+  clickInPopup,
   DEMO_PASSWORD,
   launchBrowser,
   loginAs,
@@ -52,10 +54,18 @@ beforeAll(async () => {
   const me = (await call('GET', '/me')).body as { grants: Array<{ orgUnitId: string }> };
   const grid = me.grants[0]!.orgUnitId;
   const houses = (await call('GET', `/houses?under=${grid}&use=rented&_end=5`)).body as Array<{ id: string }>;
-  const people = (await call('GET', `/residents?under=${grid}&_end=60`)).body as Array<{
-    id: string;
-    name: string;
-  }>;
+  // People of her grid without a file yet (the demo data has landlords there already).
+  const filed = new Set(
+    ((await call('GET', `${BASE}/subjects?_end=500`)).body as Array<{ personId: string | null }>).map(
+      (s) => s.personId,
+    ),
+  );
+  const people = (
+    (await call('GET', `/residents?under=${grid}&_end=60`)).body as Array<{
+      id: string;
+      name: string;
+    }>
+  ).filter((p) => !filed.has(p.id));
   const r = await call('POST', `${BASE}/subjects`, {
     kind: 'landlord',
     personId: people[0]!.id,
@@ -96,10 +106,11 @@ describe('tenant declarations and verification', { timeout: 180_000 }, () => {
     await page.click('[data-testid=ls-declare]');
     await page.click('#ls-declare-person');
     await page.fill('#ls-declare-person', declared.name);
-    await page
-      .locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: declared.name })
-      .first()
-      .click();
+    await clickInPopup(
+      page
+        .locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: declared.name })
+        .first(),
+    );
     await okModal(page);
     const first = page.locator(`[data-testid=ls-tenant][data-name="${declared.name}"]`);
     await first.waitFor();
@@ -114,10 +125,9 @@ describe('tenant declarations and verification', { timeout: 180_000 }, () => {
       await others.nth(i).locator('[data-testid=ls-seen-unseen]').click();
     await page.click('#ls-visit-found');
     await page.fill('#ls-visit-found', found.name);
-    await page
-      .locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: found.name })
-      .first()
-      .click();
+    await clickInPopup(
+      page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: found.name }).first(),
+    );
     await page.locator('[data-testid=ls-visit-found-person]', { hasText: found.name }).waitFor();
     await screenshot(page, 'landlord-tenants-02-visit-phone');
     await page.click('[data-testid=ls-visit-submit]');
@@ -139,6 +149,100 @@ describe('tenant declarations and verification', { timeout: 180_000 }, () => {
     await expect
       .poll(async () => Number(await page.locator('[data-testid=ls-file-score]').getAttribute('data-score')))
       .toBe(file.score);
+    await context.close();
+  });
+
+  it('registers a newcomer the registry does not know and declares her, from the same dialog', async () => {
+    const { context, page } = await loginAs(
+      browser,
+      server.url,
+      { tenant: 'yiwu', username: 'gridworker' },
+      PHONE,
+    );
+    await page.goto(`${BASE}/subjects/${landlord}/tenants`);
+    await page.waitForSelector('[data-testid=ls-tenants]');
+    await page.click('[data-testid=ls-declare]');
+    await page.locator('[data-testid=ls-declare-who] .ant-segmented-item', { hasText: '新登记人员' }).click();
+    // A wrong check digit first: the server's refusal lands on the ID number's field.
+    const idNumber = makeIdCard('510116', '19990909', 123);
+    await page.fill('#ls-newcomer-name', '新租客');
+    await page.fill('#ls-newcomer-idNumber', `${idNumber.slice(0, 17)}${idNumber.endsWith('0') ? '1' : '0'}`);
+    await page.fill('#ls-newcomer-phone', '13900139000');
+    await okModal(page);
+    await page
+      .locator('[data-testid=ls-declare-form] .ant-form-item-has-error', {
+        has: page.locator('#ls-newcomer-idNumber'),
+      })
+      .waitFor();
+    await page.fill('#ls-newcomer-idNumber', idNumber);
+    await screenshot(page, 'landlord-tenants-04-newcomer-phone');
+    await okModal(page);
+    const row = page.locator('[data-testid=ls-tenant][data-name="新租客"]');
+    await row.waitFor();
+    expect(await row.getAttribute('data-verified')).toBe('false');
+    // In the registry now, as a floating resident living in the landlord's house, born as her ID says.
+    const found = (await call('GET', `/residents?q=${encodeURIComponent('新租客')}&_end=5`)).body as Array<{
+      id: string;
+      registration: string;
+      birthDate: string;
+    }>;
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ registration: 'floating', birthDate: '1999-09-09' });
+    await context.close();
+  });
+
+  it('the landlord on her own login declares a tenant from her ID card, and sees only her file', async () => {
+    // Her login, made by the tenant admin like any user's, granted the landlord role and linked to her file.
+    const admin = await fetch(`${server.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenant: 'yiwu', username: 'admin', password: DEMO_PASSWORD }),
+    });
+    const worker = token;
+    token = ((await admin.json()) as { accessToken: string }).accessToken;
+    try {
+      const file = (await call('GET', `${BASE}/subjects/${landlord}`)).body as { orgUnitId: string };
+      const user = await call('POST', '/users', {
+        orgUnitId: file.orgUnitId,
+        username: 'fangdong-e2e',
+        displayName: '房东本人',
+        password: DEMO_PASSWORD,
+      });
+      expect(user.status).toBe(201);
+      const userId = (user.body as { id: string }).id;
+      const roles = (await call('GET', '/roles?_end=100')).body as Array<{ id: string; key: string }>;
+      const role = roles.find((r) => r.key === 'landlord')!;
+      expect(
+        (await call('POST', '/grants', { userId, roleId: role.id, orgUnitId: file.orgUnitId })).status,
+      ).toBe(201);
+      expect((await call('PUT', `${BASE}/subjects/${landlord}/account`, { userId })).status).toBe(200);
+    } finally {
+      token = worker;
+    }
+
+    const { context, page } = await loginAs(
+      browser,
+      server.url,
+      { tenant: 'yiwu', username: 'fangdong-e2e' },
+      PHONE,
+    );
+    await page.goto(`${BASE}/subjects`);
+    const rows = page.locator('[data-testid=ls-subject-card]');
+    await expect.poll(() => rows.count()).toBe(1);
+    await rows.first().click();
+    await page.click('[data-testid=ls-file-tenants-page]');
+    await page.waitForSelector('[data-testid=ls-tenants]');
+    // No verifying for her, and no registry to search: the dialog asks who the tenant is.
+    expect(await page.locator('[data-testid=ls-verify]').count()).toBe(0);
+    await page.click('[data-testid=ls-declare]');
+    expect(await page.locator('[data-testid=ls-declare-who]').count()).toBe(0);
+    await page.fill('#ls-newcomer-name', '房东申报的租客');
+    await page.fill('#ls-newcomer-idNumber', makeIdCard('510116', '20000202', 321));
+    await screenshot(page, 'landlord-tenants-05-landlord-declares-phone');
+    await okModal(page);
+    const row = page.locator('[data-testid=ls-tenant][data-name="房东申报的租客"]');
+    await row.waitFor();
+    expect(await row.getAttribute('data-verified')).toBe('false');
     await context.close();
   });
 });

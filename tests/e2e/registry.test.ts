@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf, workbook } from '../support/xlsx.ts';
 import {
   BROWSER_SETUP_MS,
+  clickInPopup,
   launchBrowser,
   loginAs,
   pickOption,
@@ -66,7 +67,9 @@ async function apiOf(page: Page) {
 /** Picks an option of an antd Select without search (also when one is chosen already). */
 async function choose(page: Page, inputId: string, label: string) {
   await page.locator('.ant-select-selector', { has: page.locator(`#${inputId}`) }).click();
-  await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: label }).click();
+  await clickInPopup(
+    page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: label }),
+  );
 }
 
 const idNumber = makeIdCard('330782', '19850312', 417);
@@ -140,7 +143,7 @@ describe('registry pages in a browser', { timeout: 180_000 }, () => {
     await page.waitForURL(`**/registry/residents/${id}`);
     expect(await page.locator('[data-testid=revealed-idNumber]').count()).toBe(0);
     await page.click('[data-testid=reveal-idNumber]');
-    await page.locator('.ant-modal-confirm-btns .ant-btn-primary').click();
+    await clickInPopup(page.locator('.ant-modal-confirm-btns .ant-btn-primary'));
     await expect.poll(() => page.locator('[data-testid=revealed-idNumber]').textContent()).toBe(idNumber);
     await screenshot(page, 'registry-03-revealed');
     expect(await audited()).toBe(1);

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { onTestFailed } from 'vitest';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { expect, onTestFailed } from 'vitest';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -179,10 +179,9 @@ export async function menuTexts(page: Page): Promise<string[]> {
 export async function pickOption(page: Page, inputId: string, label: string) {
   await page.click(`#${inputId}`);
   await page.fill(`#${inputId}`, label);
-  await page
-    .locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: label })
-    .first()
-    .click();
+  await clickInPopup(
+    page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: label }).first(),
+  );
 }
 
 /**
@@ -197,10 +196,11 @@ export async function pickUnit(page: Page, inputId: string, name: string) {
   for (let attempt = 0; attempt < 3; attempt++) {
     await page.click(`#${inputId}`);
     await page.fill(`#${inputId}`, name);
-    await page
-      .locator('.ant-select-dropdown:visible .ant-select-tree-title', { hasText: new RegExp(`^${name}$`) })
-      .first()
-      .click();
+    await clickInPopup(
+      page
+        .locator('.ant-select-dropdown:visible .ant-select-tree-title', { hasText: new RegExp(`^${name}$`) })
+        .first(),
+    );
     if (
       await chosen
         .first()
@@ -215,9 +215,48 @@ export async function pickUnit(page: Page, inputId: string, name: string) {
   await chosen.first().waitFor();
 }
 
+/** What clickInPopup reads of an element and its parents (the tests compile without the DOM's types). */
+interface MotionNode {
+  classList: Iterable<string>;
+  parentElement: MotionNode | null;
+}
+
+/**
+ * Clicks something in a popup (a modal, popover or dropdown) once the popup has finished opening.
+ * antd lays a popup out at its full size for a frame before zooming it in from nothing (rc-motion's
+ * prepare step): Playwright can find the button steady there and press it, and when the machine is
+ * loaded the release comes once the zoom has begun, over another element, so the click goes to their
+ * common parent and the button never hears it. No person clicks within that frame; a test without
+ * fields to fill first did, in CI runs only.
+ */
+export async function clickInPopup(target: Locator) {
+  await target.waitFor();
+  await expect
+    .poll(
+      () =>
+        target.evaluate((el: MotionNode) => {
+          // rc-motion marks an opening or closing element `<motion>-appear|enter|leave` until it is done.
+          for (let e: MotionNode | null = el; e; e = e.parentElement)
+            if ([...e.classList].some((c) => /-(appear|enter|leave)$/.test(c))) return true;
+          return false;
+        }),
+      { timeout: 10_000 },
+    )
+    .toBe(false);
+  await target.click();
+}
+
+/** Switches the admin's language through the switch in its header. */
+export async function switchLanguage(page: Page, label: 'English' | '中文') {
+  await page.click('[data-testid=locale-switch]');
+  await clickInPopup(
+    page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: label }),
+  );
+}
+
 /** Clicks the primary button of the open modal. */
 export const okModal = (page: Page) =>
-  page.locator('.ant-modal-wrap:visible .ant-modal-footer .ant-btn-primary').click();
+  clickInPopup(page.locator('.ant-modal-wrap:visible .ant-modal-footer .ant-btn-primary'));
 
 export interface Script {
   url: string;

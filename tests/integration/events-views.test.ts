@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventContext } from '../../plugins/events/src/common/index.ts';
 import { act, type EventsWorld, eventsWorld, report } from './events-support.ts';
 
 /** The read routes the admin's event pages use: an event's context and actions, departments, duplicates. */
@@ -8,22 +9,11 @@ beforeAll(async () => {
 });
 afterAll(async () => w?.close());
 
-interface Context {
-  location: { id: string; name: string };
-  handler: { id: string; name: string };
-  category: { name: string; domain: string };
-  createdByName: string | null;
-  units: Record<string, string>;
-  actions: string[];
-  reportIn: string[];
-  pendingExtension: { id: string; minutes: number } | null;
-}
-
 describe('event context', () => {
   it('names the places and lists only the actions the caller may take now', async () => {
     const ev = await report(w, w.c.worker);
     const ctx = async (c: typeof w.c.worker) =>
-      (await c.get(`/m/events/events/${ev.id}/context`)).json() as Context;
+      (await c.get(`/m/events/events/${ev.id}/context`)).json() as EventContext;
     const mine = await ctx(w.c.worker);
     expect(mine.location.id).toBe(w.city.units.gridA1a);
     expect(mine.location.name).toBeTruthy();
@@ -57,7 +47,7 @@ describe('event context', () => {
     await act(w.c.worker, ev.id, 'escalate', { reason: '网格无法处理' });
     await act(w.c.sec, ev.id, 'escalate', { reason: '需大党委协调' });
     await act(w.c.sec, ev.id, 'escalate', { reason: '超出社区职权' });
-    const street = (await w.c.street.get(`/m/events/events/${ev.id}/context`)).json() as Context;
+    const street = (await w.c.street.get(`/m/events/events/${ev.id}/context`)).json() as EventContext;
     expect(street.actions).toContain('whistle');
     const depts = (await w.c.street.get('/m/events/departments')).json() as Array<{
       id: string;
@@ -71,7 +61,7 @@ describe('event context', () => {
     const ids = (made.json() as Array<{ id: string; orgUnitId: string }>).find(
       (x) => x.orgUnitId === w.dept,
     )!;
-    const dept = (await w.c.dept.get(`/m/events/events/${ev.id}/context`)).json() as Context;
+    const dept = (await w.c.dept.get(`/m/events/events/${ev.id}/context`)).json() as EventContext;
     expect(dept.reportIn).toEqual([ids.id]);
     expect(dept.actions).toEqual([]);
     expect(dept.units[w.dept]).toBe('综合行政执法局');

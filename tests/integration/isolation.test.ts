@@ -170,6 +170,7 @@ const VALID_BODY: Record<string, unknown> = {
   }),
   'POST /api/v1/m/landlord-scoring/subjects/{id}/tenants/{residenceId}/move-out': { movedOut: '2026-01-01' },
   'POST /api/v1/m/landlord-scoring/subjects/{id}/visits': () => ({ houseId: bHouseId, present: [] }),
+  'PUT /api/v1/m/landlord-scoring/subjects/{id}/account': { userId: null },
 };
 
 /** The other path parameters: B's own where the route names one, else an id nobody has. */

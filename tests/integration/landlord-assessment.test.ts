@@ -48,6 +48,8 @@ beforeAll(async () => {
       jobs = createJobClient({ ...opts, host, db });
       return jobs;
     },
+    // The worker below shares the API's pool: 2 × its concurrency + 3, as apps/worker sizes its own.
+    poolSize: 7,
   });
   worker = await startWorker({ ...opts, host: t.app.deps.modules.host, db: t.db, concurrency: 2 });
   c = await landlordCity(t);
@@ -221,6 +223,28 @@ describe('the monthly assessment', () => {
     const flagged = (await c.admin.get(`${M}/subjects?flag=yellow&_end=100`)).json();
     expect(flagged.map((r: { id: string }) => r.id).sort()).toEqual([s.L1, s.L3].sort());
     expect(flagged.every((r: { flag: string }) => r.flag === 'yellow')).toBe(true);
+    // A later month half written (its run still running, L1 unflagged in it so far) changes nothing:
+    // the list shows the latest completed month; the file lists every month written.
+    const july = `${Y1}-07`;
+    const halfWritten = (sql: string) =>
+      t.db.withTenant(c.tenantId, async (tx) => {
+        for (const table of ['landlord_scoring_assessment', 'landlord_scoring_assessment_run'])
+          await tx.query(`delete from ${table} where tenant_id = ? and period = ?`, [tx.tenantId, july]);
+        if (sql) await tx.query(sql, [tx.tenantId, july, s.L1]);
+      });
+    await halfWritten(
+      `with run as (insert into landlord_scoring_assessment_run (tenant_id, period, run_id, state)
+                    values ($1, $2, gen_random_uuid(), 'running'))
+       insert into landlord_scoring_assessment (tenant_id, period, subject_id, kind, org_unit_id, deductions,
+         bonuses, score, flag, improvement_class, referral)
+       select tenant_id, $2, subject_id, kind, org_unit_id, 0, 0, 12, null, false, false
+         from landlord_scoring_assessment where tenant_id = $1 and period = '${P}' and subject_id = $3`,
+    );
+    const still = (await c.admin.get(`${M}/subjects?flag=yellow&_end=100`)).json();
+    expect(still.map((r: { id: string }) => r.id).sort()).toEqual([s.L1, s.L3].sort());
+    const file = (await c.admin.get(`${M}/subjects/${s.L1}?year=${Y1}`)).json();
+    expect(file.assessments.map((a: { period: string }) => a.period)).toEqual([july, P]);
+    await halfWritten('');
     // The grid leader of 绣湖第1网格 sees her grid's rows only.
     const leader = (await c.clients.leader.get(`${M}/assessments?period=${P}&_end=100`)).json();
     expect(leader).toHaveLength(4);

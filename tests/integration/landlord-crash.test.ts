@@ -16,9 +16,9 @@ import {
 import { type LandlordCity, landlordCity, monthRows, Y1 } from './landlord-fixture.ts';
 
 /**
- * The monthly assessment commits chunk by chunk: a worker killed (SIGKILL) between chunks leaves
- * whole chunks and the run's cursor; the stalled job, taken up by another worker as the same job run,
- * resumes after the cursor and ends with exactly the rows an undisturbed run writes.
+ * The monthly assessment commits chunk by chunk, two side by side: a worker killed (SIGKILL) mid-run
+ * leaves whole chunks, each marked done with its rows; the stalled job, taken up by another worker as
+ * the same job run, does the chunks not marked and ends with exactly the rows an undisturbed run writes.
  */
 const ENTRY = fileURLToPath(new URL('./landlord-worker.ts', import.meta.url));
 const N = 4000;
@@ -36,12 +36,16 @@ async function spawnWorker(): Promise<ChildProcess> {
   return child;
 }
 
+/** The run's state, and the subjects of the chunks marked done (the run's own count comes at the end). */
 const runRow = async () =>
   (
-    await rowsOf<{ subjects: number; state: string }>(
+    await rowsOf<{ subjects: number; chunked: number; chunks: number; state: string }>(
       t.db,
       c.tenantId,
-      `select subjects, state from landlord_scoring_assessment_run where period = '${P}'`,
+      `select r.subjects, r.state, coalesce(sum(k.subjects), 0)::int as chunked, count(k.seq)::int as chunks
+         from landlord_scoring_assessment_run r
+         left join landlord_scoring_assessment_chunk k on k.tenant_id = r.tenant_id and k.period = r.period
+        where r.period = '${P}' group by r.tenant_id, r.period`,
     )
   )[0];
 
@@ -128,25 +132,25 @@ describe('the assessment and a worker killed mid-run', () => {
       'the assessment to be part-way',
       async () => {
         const r = await runRow();
-        return r && r.subjects > 0 && r.subjects < N;
+        return r && r.chunked > 0 && r.chunked < N;
       },
       60_000,
       10,
     );
     first.kill('SIGKILL');
     expect((await exitOf(first)).signal).toBe('SIGKILL');
-    // Whole chunks only, each with the cursor that counts it; the report and the completion are not there.
+    // Whole chunks only, each marked with its count; the report and the completion are not there.
     const half = (await runRow())!;
     expect(half.state).toBe('running');
-    expect(half.subjects).toBeLessThan(N);
-    expect(half.subjects % 40).toBe(0);
+    expect(half.chunked).toBeLessThan(N);
+    expect(half.chunked % 40).toBe(0);
     const [written] = await rowsOf<{ n: number; reports: number }>(
       t.db,
       c.tenantId,
       `select (select count(*)::int from landlord_scoring_assessment where period = '${P}') as n,
               (select count(*)::int from landlord_scoring_report where period = '${P}') as reports`,
     );
-    expect(written).toEqual({ n: half.subjects, reports: 0 });
+    expect(written).toEqual({ n: half.chunked, reports: 0 });
 
     await spawnWorker();
     // Its lock lapses within a second; the resumed attempt does the remaining chunks (some seconds here).
@@ -174,6 +178,7 @@ describe('the assessment and a worker killed mid-run', () => {
     );
     expect((await runReaches(t.db, c.tenantId, calm, 'completed', 'failed')).state).toBe('completed');
     expect(await monthRows(t, c.tenantId, P)).toEqual(resumed);
-    expect((await runRow())!).toEqual({ subjects: N, state: 'completed' });
+    // The calm run's chunks are the job's default size: all N subjects in one.
+    expect((await runRow())!).toEqual({ subjects: N, chunked: N, chunks: 1, state: 'completed' });
   }, 180_000);
 });

@@ -1,4 +1,5 @@
 import { createJobClient, type JobClient, type RunningWorker, startWorker } from '@civicgrid/jobs';
+import { makeIdCard } from '@civicgrid/registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { as, login, startApp, type TestApp } from '../support/app.ts';
 import { buildCity } from '../support/fixture.ts';
@@ -164,10 +165,93 @@ describe('tenant declarations', () => {
     ).toBe(403);
     expect((await residenceOf(p.T4!))[0]!.houseId).toBeNull(); // nothing moved
   });
+
+  it('registers a newcomer to the registry and declares her at once; refusals name person.<field>', async () => {
+    const idNumber = makeIdCard('510116', '19950312', 7);
+    const newcomer = {
+      name: '租客己',
+      idType: 'resident-id',
+      idNumber,
+      phone: '13800138000',
+      registration: 'floating',
+    };
+    const r = await declare({ houseId: p.h1, person: newcomer, movedIn: `${Y1}-02-10` });
+    expect(r.statusCode, r.body).toBe(201);
+    const { personId, residenceId, moved } = r.json();
+    expect(moved).toBe(true);
+    expect(await residenceOf(personId)).toEqual([{ id: residenceId, houseId: p.h1, movedOut: null }]);
+    const registered = (await c.clients.worker.get(`/residents/${personId}`)).json();
+    expect(registered).toMatchObject({
+      name: '租客己',
+      registration: 'floating',
+      birthDate: '1995-03-12',
+      gender: 'male',
+    });
+    expect(registered.idNumber).not.toBe(idNumber); // masked, as every reader sees it
+    const declared = (await tenantsOf()).houses[0].tenants.find(
+      (x: { personId: string }) => x.personId === personId,
+    );
+    expect(declared).toMatchObject({ residenceId, movedIn: `${Y1}-02-10`, verifiedOn: null });
+    expect(declared.declaredOn).not.toBeNull();
+    const audit = await t.db.withTenant(c.tenantId, (tx) =>
+      tx.query<{ action: string }>(
+        `select action from audit_log where target_id = ? or (action = 'landlord-scoring.tenant.declare'
+           and diff->'personId'->>1 = ?) order by action`,
+        [personId, personId],
+      ),
+    );
+    expect(audit.map((a) => a.action)).toEqual([
+      'landlord-scoring.tenant.declare',
+      'registry.resident.create',
+    ]);
+
+    const residents = async () =>
+      (
+        await t.db.withTenant(c.tenantId, (tx) =>
+          tx.query('select 1 from resident where name = ?', ['租客庚']),
+        )
+      ).length;
+    const refused = async (body: object, field: string | null, status: number) => {
+      const res = await declare({ houseId: p.h1, movedIn: `${Y1}-02-10`, ...body });
+      expect(res.statusCode, res.body).toBe(status);
+      if (field) expect(res.json().details[0].field).toBe(field);
+      expect(await residents()).toBe(0);
+    };
+    const other = { ...newcomer, name: '租客庚', idNumber: makeIdCard('510116', '19960101', 8) };
+    await refused({ personId: p.T4, person: other }, 'personId', 400);
+    await refused({}, 'personId', 400);
+    await refused(
+      { person: { ...other, idNumber: `${other.idNumber.slice(0, 17)}0` } },
+      'person.idNumber',
+      400,
+    );
+    await refused({ person: { ...other, birthDate: '1990-01-01' } }, 'person.birthDate', 400);
+    await refused({ person: { ...other, idNumber } }, 'person.idNumber', 409); // registered already
+    // Registering needs the registry's own permission where the house is, beside keeping files.
+    const roles = (await c.admin.get('/roles?_end=100')).json() as Array<{ id: string; key: string }>;
+    const role = roles.find((x) => x.key === 'grid-worker')!;
+    const perms = (await c.admin.get(`/roles/${role.id}`)).json().permissions as string[];
+    const patch = (permissions: string[]) => c.admin.patch(`/roles/${role.id}`, { permissions });
+    expect((await patch(perms.filter((x) => x !== 'registry.resident.manage'))).statusCode).toBe(200);
+    try {
+      await refused({ person: other }, null, 403);
+    } finally {
+      expect((await patch(perms)).statusCode).toBe(200);
+    }
+    const again = await declare({ houseId: p.h1, person: other, movedIn: `${Y1}-02-10` });
+    expect(again.statusCode, again.body).toBe(201);
+    // Both leave again (declared), so the rounds below see the house as before.
+    for (const rid of [residenceId, again.json().residenceId]) {
+      const out = await c.clients.worker.post(`${M}/subjects/${landlord}/tenants/${rid}/move-out`, {
+        movedOut: `${Y1}-02-20`,
+      });
+      expect(out.statusCode, out.body).toBe(200);
+    }
+  });
 });
 
 describe('verification on a visit', () => {
-  it('verifies the tenants seen, turns one found undeclared into a deduction with the visit as evidence', async () => {
+  it('verifies the tenants seen; one found undeclared and one gone undeclared become deductions with the visit as evidence', async () => {
     const r = await visit({
       houseId: p.h1,
       visitedOn: `${Y1}-03-10`,
@@ -179,17 +263,20 @@ describe('verification on a visit', () => {
     expect(r.statusCode, r.body).toBe(201);
     const v = r.json();
     expect(v).toMatchObject({ present: 2, verified: 2, undeclared: 1, movedOut: 1 });
-    expect(v.recordIds).toHaveLength(1);
+    // 丙 lived there undeclared; 乙 left without the landlord declaring it: one deduction each.
+    expect(v.recordIds).toHaveLength(2);
     const f = await file(c.clients.worker, landlord, Y1);
-    const rec = f.records.find((x: { id: string }) => x.id === v.recordIds[0]);
-    expect(rec).toMatchObject({
-      itemCode: 'tenant-undeclared',
-      effect: 'deduction',
-      points: 2,
-      visitId: v.id,
-    });
-    expect(rec.note).toContain('租客丙');
-    expect(f.score).toBe(10);
+    const recs = v.recordIds.map((id: string) => f.records.find((x: { id: string }) => x.id === id));
+    for (const rec of recs)
+      expect(rec).toMatchObject({
+        itemCode: 'tenant-undeclared',
+        effect: 'deduction',
+        points: 2,
+        visitId: v.id,
+      });
+    expect(recs[0].note).toContain('未申报租客：租客丙');
+    expect(recs[1].note).toContain('搬离未申报：租客乙');
+    expect(f.score).toBe(8);
     const list = await tenantsOf();
     const byName = Object.fromEntries(list.houses[0].tenants.map((x: { name: string }) => [x.name, x]));
     expect(Object.keys(byName).sort()).toEqual(['租客甲', '租客丙'].sort()); // 乙 moved out
@@ -305,5 +392,28 @@ describe('the self-declaration rate', () => {
     }
     const before = (await c.admin.get(`${M}/declaration-rates?level=grid&on=${Y1}-03-01`)).json();
     expect(before).toEqual([]);
+  });
+});
+
+describe('a departure the landlord did not declare', () => {
+  it('is not deducted when the tenant turns deductUndeclaredDeparture off; the tenant still moves out', async () => {
+    const put = await c.admin.put('/modules/landlord-scoring', {
+      enabled: true,
+      settings: { deductUndeclaredDeparture: false },
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    const records = (await file(c.clients.worker, landlord, Y1)).records.length;
+    const t3 = (await residenceOf(p.T3!))[0]!;
+    const r = await visit({
+      houseId: p.h1,
+      visitedOn: `${Y1}-06-10`,
+      present: [res.T1],
+      gone: [{ residenceId: t3.id, movedOut: `${Y1}-06-01` }],
+    });
+    expect(r.statusCode, r.body).toBe(201);
+    expect(r.json()).toMatchObject({ movedOut: 1, recordIds: [] });
+    expect((await file(c.clients.worker, landlord, Y1)).records).toHaveLength(records);
+    expect((await residenceOf(p.T3!))[0]!.movedOut).toBe(`${Y1}-06-01`);
+    await c.admin.put('/modules/landlord-scoring', { enabled: true, settings: {} });
   });
 });

@@ -59,6 +59,11 @@ beforeAll(async () => {
     await row(s.qian!, 'landlord', u.gridA1a, 12, null);
     await row(s.sun!, 'landlord', u.gridA1b, 10, null);
     await row(s.li!, 'shop', u.gridB1a, 12, 'red');
+    await tx.query(
+      `insert into landlord_scoring_assessment_run (tenant_id, period, run_id, subjects, state)
+       values (?, ?, gen_random_uuid(), 4, 'completed')`,
+      [tx.tenantId, P],
+    );
     for (const [unit, level, landlords, yl, shops, rs, tv, tsd] of [
       [u.root, 'total', 3, 1, 1, 1, 6, 3],
       [u.streetA, 'street', 3, 1, 0, 0, 6, 3],
@@ -180,5 +185,112 @@ describe('xlsx exports', () => {
     });
     const audit = (await c.admin.get('/audit-log?action=landlord-scoring.results.export')).json();
     expect(audit.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('exports the appeals queue in scope, by state, with the record and the decision', async () => {
+    const rec = async (id: string, item: string) => (await record(c.admin, id, item, THIS_YEAR)).json().id;
+    const onZhao = await rec(s.zhao!, 'corridor-blocked');
+    const onSun = await rec(s.sun!, 'no-extinguisher');
+    for (const [recordId, reason] of [
+      [onZhao, '楼道杂物系邻居所放'],
+      [onSun, '灭火器已配备'],
+    ])
+      expect((await c.admin.post(`${M}/records/${recordId}/appeals`, { reason })).statusCode).toBe(201);
+    const pending = (await c.admin.get(`${M}/appeals?state=pending`)).json() as Array<{
+      id: string;
+      recordId: string;
+    }>;
+    const sunAppeal = pending.find((a) => a.recordId === onSun)!;
+    expect(
+      (
+        await c.admin.post(`${M}/appeals/${sunAppeal.id}/decision`, {
+          decision: 'rejected',
+          note: '现场核实未配备',
+        })
+      ).statusCode,
+    ).toBe(200);
+
+    const all = await get('admin', '/appeals/export.xlsx');
+    expect(all.statusCode, all.body).toBe(200);
+    const rows = await rowsOf(all.rawPayload);
+    expect(rows[0]).toEqual([
+      '提交时间',
+      '名称',
+      '类型',
+      '所属单元',
+      '扣分加分项',
+      '分值',
+      '发生日期',
+      '申诉理由',
+      '状态',
+      '复核意见',
+      '复核时间',
+    ]);
+    const byName = Object.fromEntries(rows.slice(1).map((r) => [r[1], r]));
+    expect(Object.keys(byName).sort()).toEqual(['孙房东', '赵房东'].sort());
+    expect(byName.赵房东!.slice(2, 10)).toEqual([
+      '房东',
+      '绣湖第1网格',
+      '楼道、疏散通道堆放杂物',
+      '−2',
+      THIS_YEAR,
+      '楼道杂物系邻居所放',
+      '待复核',
+      '',
+    ]);
+    expect(byName.孙房东!.slice(8, 10)).toEqual(['驳回', '现场核实未配备']);
+    expect(byName.孙房东![10]).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    // The queue's filter, and the grid leader's scope (绣湖第1网格 only).
+    expect(
+      names(
+        (await rowsOf((await get('admin', '/appeals/export.xlsx?state=rejected')).rawPayload)).map((r) =>
+          r.slice(1),
+        ),
+      ),
+    ).toEqual(['孙房东']);
+    expect(
+      names(
+        (await rowsOf((await get('w-grida1a', '/appeals/export.xlsx')).rawPayload)).map((r) => r.slice(1)),
+      ),
+    ).toEqual(['赵房东']);
+    expect((await get('workera1a', '/appeals/export.xlsx')).statusCode).toBe(403);
+    expect((await get('admin', '/appeals/export.xlsx?state=open')).statusCode).toBe(400);
+    // One audit row for each export made; the refused ones wrote none.
+    const audit = (await c.admin.get('/audit-log?action=landlord-scoring.appeal.export')).json();
+    expect(audit.length).toBe(3);
+  });
+
+  it('exports the rule catalogue in force on a date, item by item', async () => {
+    const catalogue = (await c.admin.get(`${M}/rules/landlord`)).json() as {
+      effectiveFrom: string;
+      categories: Array<{ titleZh: string; items: Array<{ code: string; points: number; effect: string }> }>;
+    };
+    const res = await get('inspector', '/rules/landlord/export.xlsx');
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['content-disposition']).toContain(
+      `landlord-scoring-rules-landlord-${catalogue.effectiveFrom}.xlsx`,
+    );
+    const rows = await rowsOf(res.rawPayload);
+    expect(rows[0]).toEqual([
+      '类别',
+      '类别（英文）',
+      '代码',
+      '名称',
+      '名称（英文）',
+      '类型',
+      '分值',
+      '每月上限',
+    ]);
+    const items = catalogue.categories.flatMap((cat) =>
+      cat.items.map((i) => [cat.titleZh, i.code, String(i.points)]),
+    );
+    expect(rows.slice(1).map((r) => [r[0], r[2], r[6]])).toEqual(items);
+    expect(rows.filter((r) => r[5] === '扣分')).toHaveLength(17); // Yiwu's 17 deduction items
+    const shops = await rowsOf((await get('admin', '/rules/shop/export.xlsx')).rawPayload);
+    expect(shops.filter((r) => r[5] === '扣分')).toHaveLength(38);
+    // Before the first version there is none; a grid worker exports nothing.
+    expect((await get('admin', '/rules/landlord/export.xlsx?on=1999-01-01')).statusCode).toBe(404);
+    expect((await get('workera1a', '/rules/landlord/export.xlsx')).statusCode).toBe(403);
+    expect((await get('admin', '/rules/landlord/export.xlsx?on=2025-02-30')).statusCode).toBe(400);
   });
 });

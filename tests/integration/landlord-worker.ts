@@ -19,7 +19,8 @@ await startWorker({
   db,
   backend: JSON.parse(env.JT_BACKEND!) as JobBackendConfig,
   prefix: env.JT_PREFIX || undefined,
-  concurrency: 1,
+  // Two: the assessment writes its chunks on two lanes, as with apps/worker's idle slots.
+  concurrency: 2,
   lockDurationMs: 1000,
   stalledIntervalMs: 500,
 });

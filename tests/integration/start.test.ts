@@ -79,6 +79,31 @@ describe('pnpm start', () => {
       headers: { authorization: `Bearer ${accessToken}` },
     });
     expect(notices.status).toBe(200);
+
+    // Landlord and shop files are there, some already below the base, and the first landlord logs in
+    // herself and sees her own file only.
+    const files = await fetch(`http://127.0.0.1:${port}/api/v1/m/landlord-scoring/subjects?_end=200`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    const subjects = (await files.json()) as Array<{ id: string; kind: string; score: number }>;
+    expect(new Set(subjects.map((x) => x.kind))).toEqual(new Set(['landlord', 'shop']));
+    expect(subjects.some((x) => x.score <= 6)).toBe(true);
+    expect(subjects.some((x) => x.score === 12)).toBe(true);
+    const herLogin = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenant: 'yiwu', username: 'landlord', password: 'Demo-pass-2026' }),
+    });
+    expect(herLogin.status).toBe(200);
+    const hers = await fetch(`http://127.0.0.1:${port}/api/v1/m/landlord-scoring/subjects`, {
+      headers: {
+        authorization: `Bearer ${((await herLogin.json()) as { accessToken: string }).accessToken}`,
+      },
+    });
+    const own = (await hers.json()) as Array<{ id: string; kind: string }>;
+    expect(own).toHaveLength(1);
+    expect(own[0]!.kind).toBe('landlord');
+    expect(subjects.map((x) => x.id)).toContain(own[0]!.id);
   });
 
   it('runs the worker beside the API, which builds the demo tenant’s schedules', async () => {

@@ -40,11 +40,12 @@ export interface CityFixture {
   roleIds: Map<string, string>;
 }
 
-export async function buildCity(db: Database): Promise<CityFixture> {
+export async function buildCity(db: Database, opts: { timezone?: string } = {}): Promise<CityFixture> {
   const code = uniqueCode('city');
   const { tenant, rootUnitId, roleIds, adminId } = await provisionTenant(db, SYSTEM, {
     code,
     name: `测试市${code}`,
+    ...opts,
     admin: { username: 'admin', displayName: '管理员', password: PASSWORD },
   });
   return db.withTenant(tenant.id, async (tx) => {

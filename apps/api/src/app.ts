@@ -33,7 +33,7 @@ export async function loadDivisionImporter(): Promise<DivisionImporter | null> {
  * job groups; `pii` is what those jobs seal and open personal data with (the worker's must be given).
  */
 export function pluginHost(plugins: ServerPlugin[] = installedPlugins, pii: Pii | null = null) {
-  const services = platformServices();
+  const services = platformServices(pii);
   return new PluginHost(plugins, { platformJobs: platformJobs(pii, plugins, services), services });
 }
 

@@ -88,8 +88,17 @@ if (env.SEED_DEMO !== 'false') {
   const password = env.DEMO_PASSWORD || generatePassword();
   const seeded = await seedDemo(db, password, await loadDivisionImporter(), app.deps.modules, app.deps.pii!);
   if (seeded) {
+    // Each module's own demo rows, as `; landlord-scoring: 53 landlords, 54 shops, …`.
+    const modulesDemo = Object.entries(seeded.modulesDemo)
+      .map(
+        ([id, counts]) =>
+          `; ${id}: ${Object.entries(counts)
+            .map(([k, n]) => `${n} ${k}`)
+            .join(', ')}`,
+      )
+      .join('');
     log(
-      `demo tenant "${seeded.tenant}" seeded; modules: ${seeded.modules.join(', ') || 'none'}; users: ${seeded.users.join(', ')}; platform operator: platform; registry: ${seeded.registry.residents} residents in ${seeded.registry.households} households, ${seeded.registry.houses} houses, ${seeded.registry.shops} shops, ${seeded.registry.tags} focus-group tags, ${seeded.registry.visits} visits`,
+      `demo tenant "${seeded.tenant}" seeded; modules: ${seeded.modules.join(', ') || 'none'}; users: ${seeded.users.join(', ')}; platform operator: platform; registry: ${seeded.registry.residents} residents in ${seeded.registry.households} households, ${seeded.registry.houses} houses, ${seeded.registry.shops} shops, ${seeded.registry.tags} focus-group tags, ${seeded.registry.visits} visits${modulesDemo}`,
     );
     if (!env.DEMO_PASSWORD) log(`demo password (shown once; set DEMO_PASSWORD to choose it): ${password}`);
     // Fresh statistics for the thousands of rows just written: a street's resident list took 3 s

@@ -10,7 +10,7 @@ import {
 import { bulletinPlugin } from '@civicgrid/plugin-bulletin/server';
 import { eventsPlugin } from '@civicgrid/plugin-events/server';
 import { landlordScoringPlugin } from '@civicgrid/plugin-landlord-scoring/server';
-import { type Pii, registryJobs } from '@civicgrid/registry';
+import { type Pii, registryJobs, residentRegistryService } from '@civicgrid/registry';
 import { localDiskStorage } from '@civicgrid/storage';
 import { transferJobs } from '@civicgrid/tenancy';
 
@@ -24,7 +24,7 @@ export const installedPlugins: ServerPlugin[] = [bulletinPlugin, eventsPlugin, l
 export const platformJobs = (
   pii: Pii | null,
   plugins: ServerPlugin[] = installedPlugins,
-  services: PlatformService[] = platformServices(),
+  services: PlatformService[] = platformServices(pii),
 ): PlatformJobs[] => [
   registryJobs(pii),
   transferJobs({
@@ -44,7 +44,11 @@ export function attachmentsDir(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(join(data, 'attachments'));
 }
 
-/** The services the platform hands every plugin: object storage on the local disk. */
-export const platformServices = (): PlatformService[] => [
+/**
+ * The services the platform hands every plugin: object storage on the local disk, and registering a
+ * person in the registry with the process's personal-data keys (`pii`; without them it answers 503).
+ */
+export const platformServices = (pii: Pii | null = null): PlatformService[] => [
   { ref: objectStorage, instance: localDiskStorage(attachmentsDir()) },
+  residentRegistryService(pii),
 ];

@@ -4,6 +4,7 @@ import { type Database, enterTenant } from '@civicgrid/db';
 import type { DivisionImporter, ModuleRuntime } from '@civicgrid/http';
 import { provisionTenant, switchModule } from '@civicgrid/http';
 import { createUser, hashPassword } from '@civicgrid/identity';
+import type { DemoContext } from '@civicgrid/kernel';
 // The registry package's index does not export its demo seeding (it is not part of its API).
 import { type Pii, seedRegistryDemo } from '@civicgrid/registry';
 import { createUnit, findTenantByCode } from '@civicgrid/tenancy';
@@ -41,7 +42,7 @@ export async function seedDemo(
       [await hashPassword(password)],
     );
   });
-  const { tenant, rootUnitId, roleIds } = await provisionTenant(db, SYSTEM, {
+  const { tenant, rootUnitId } = await provisionTenant(db, SYSTEM, {
     code: 'yiwu',
     name: '义乌市',
     divisionCode: '330782',
@@ -105,16 +106,29 @@ export async function seedDemo(
       ['dept', '城管队员', 'department-staff', dept.id],
       ['inspector', '督查员', 'inspector', rootUnitId],
     ];
-    let gridWorker = '';
-    for (const [username, displayName, role, unitId] of staff) {
-      const u = await createUser(t, { username, displayName, password, orgUnitId: unitId });
-      if (role === 'grid-worker') gridWorker = u.id;
+    // Every demo login, the default roles' and the modules' own (seedDemo's addUser): created, granted
+    // its role where it works, and listed for the start-up log.
+    const users = ['admin'];
+    const addUser: DemoContext['addUser'] = async ({ username, displayName, orgUnitId, roleKey }) => {
+      const [role] = await t.query<{ id: string }>(`select id from role where tenant_id = ? and key = ?`, [
+        tenant.id,
+        roleKey,
+      ]);
+      if (!role) throw new Error(`the demo tenant has no role "${roleKey}"`);
+      const u = await createUser(t, { username, displayName, password, orgUnitId });
       await t.query(`insert into role_grant (tenant_id, user_id, role_id, org_unit_id) values (?, ?, ?, ?)`, [
         tenant.id,
         u.id,
-        roleIds.get(role),
-        unitId,
+        role.id,
+        orgUnitId,
       ]);
+      users.push(username);
+      return u.id;
+    };
+    let gridWorker = '';
+    for (const [username, displayName, roleKey, orgUnitId] of staff) {
+      const id = await addUser({ username, displayName, orgUnitId, roleKey });
+      if (roleKey === 'grid-worker') gridWorker = id;
     }
     // The grid worker has visited some of her own grid's elderly residents living alone.
     const registry = await seedRegistryDemo(t, pii, {
@@ -124,13 +138,18 @@ export async function seedDemo(
     // The demo shows every installed module switched on (dependencies come first in the host's order).
     for (const plugin of modules.host.plugins)
       await switchModule(t, modules, SYSTEM, plugin.id, { enabled: true });
+    const demo: DemoContext = { tx: t, tenantId: tenant.id, grids, gridWorkerId: gridWorker, addUser };
+    const modulesDemo: Record<string, Record<string, number>> = {};
+    for (const plugin of modules.host.plugins)
+      if (plugin.seedDemo) modulesDemo[plugin.id] = await plugin.seedDemo(demo);
     return {
       tenant: tenant.code,
       tenantId: tenant.id,
       modules: modules.host.plugins.map((p) => p.id),
-      users: ['admin', ...staff.map((s) => s[0])],
+      users,
       importedDivision: importer != null,
       registry,
+      modulesDemo,
     };
   });
 }

@@ -30,7 +30,7 @@ const shutdownMs = Number(env.WORKER_SHUTDOWN_MS ?? 10_000);
 // Without keys the worker still runs the modules' jobs; registry imports then fail saying why.
 const pii = piiFromEnv(env);
 if (!pii) log.warn({}, 'PII_KEYS / PII_HASH_KEY not set: registry imports will fail until they are');
-const services = platformServices();
+const services = platformServices(pii);
 const host = new PluginHost(installedPlugins, {
   platformJobs: platformJobs(pii, installedPlugins, services),
   services,

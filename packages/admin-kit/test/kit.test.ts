@@ -6,6 +6,7 @@ import type { ResourceProps } from '@refinedev/core';
 import { describe, expect, it } from 'vitest';
 import { bulletinClient } from '../../../plugins/bulletin/src/client/index.ts';
 import { hideForbidden, may } from '../src/access-control.ts';
+import { tenantToday } from '../src/dates.ts';
 import { pluginResources, visiblePlugins } from '../src/plugins.ts';
 import type { Me } from '../src/session.ts';
 
@@ -120,5 +121,19 @@ describe('the admin app translates every string it shows', async () => {
       expect(zh, k).not.toBe('');
       expect(en, k).not.toBe('');
     }
+  });
+});
+
+describe('tenantToday', () => {
+  // 00:30 in Yiwu on the 28th is still the 27th in London and New York.
+  const lateUtc = new Date('2026-11-27T16:30:00Z');
+  it("answers the date in the tenant's zone, not the device's", () => {
+    expect(tenantToday(lateUtc, 'Asia/Shanghai')).toBe('2026-11-28');
+    expect(tenantToday(lateUtc, 'Europe/London')).toBe('2026-11-27');
+    expect(tenantToday(new Date('2026-11-28T03:00:00Z'), 'America/New_York')).toBe('2026-11-27');
+  });
+  it("falls back to the device's date for an unknown zone", () => {
+    const device = new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit' });
+    expect(tenantToday(lateUtc, 'Mars/Olympus_Mons')).toBe(device.format(lateUtc));
   });
 });

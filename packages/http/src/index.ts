@@ -7,6 +7,7 @@ export {
   type UserContext,
 } from './context.ts';
 export { userContextOf } from './plugins.ts';
+export { PersonFields } from './routes/registry/residents.ts';
 export { errorResponses, IdParams, listQuery, Name, pageOf, Uuid } from './schemas.ts';
 export type { DivisionImporter } from './services/division.ts';
 export { type ModuleRuntime, switchModule } from './services/modules.ts';

@@ -27,6 +27,7 @@ import {
   runRow,
   setProgress,
 } from './runs.ts';
+import { inLanes, type Slots } from './slots.ts';
 
 export interface TenantJobRuntime {
   host: PluginHost;
@@ -37,6 +38,8 @@ export interface TenantJobRuntime {
   settings(tx: Tx, pluginId: string): Promise<Record<string, unknown>>;
   /** Where each attempt's duration and outcome go (the worker's /metrics), if anywhere. */
   metrics?: JobMetrics;
+  /** The worker's job slots, which a job's `inLanes` borrows while they are idle. */
+  slots?: Slots;
 }
 
 /** The id of the request that queued the job (the producer adds it), if it looks like one. */
@@ -234,6 +237,7 @@ function attemptRunner(rt: TenantJobRuntime, pluginId: string) {
             await rt.db.withTenant(tenantId, (ptx) => setProgress(ptx, key, p));
             await job.updateProgress(p);
           },
+          inLanes: (items, maxLanes, work) => inLanes(items, maxLanes, work, rt.slots),
           services: rt.services,
           events: outboxPublisher,
           log,

@@ -55,10 +55,10 @@ export async function startWorker(opts: WorkerOptions): Promise<RunningWorker> {
   const settings = new ModuleSettings(host);
   const read = (tx: Tx, id: string) => settings.read(tx, id);
   const { services } = host.bindDeps({ db, events: outboxPublisher, jobs: producer }, read);
-  const runtime = { host, db, services, log, settings: read, metrics: opts.metrics };
   // One budget for the whole process: each plugin's BullMQ worker may take `concurrency` jobs, but
-  // only `concurrency` of them hold a database transaction at a time.
+  // only `concurrency` of them hold a database transaction at a time (a job's borrowed lanes included).
   const slots = new Slots(concurrency);
+  const runtime = { host, db, services, log, settings: read, metrics: opts.metrics, slots };
 
   const workers: AnyWorker[] = [];
   for (const p of consumingPlugins(host)) {

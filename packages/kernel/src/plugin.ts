@@ -111,6 +111,13 @@ export interface JobContext<D extends JobData = JobData> {
   readonly db: Database;
   /** Reports progress (0–100) in its own short transaction, so the admin sees it while the job runs. */
   progress(percent: number): Promise<void>;
+  /**
+   * Works through `items` on this job's own lane and, while the worker has idle job slots, on up to
+   * `maxLanes - 1` borrowed ones — for a job whose parts commit on their own through `db`, so a long
+   * run uses the cores nobody else needs. A borrowed lane goes back as soon as another job waits; the
+   * first failure stops every lane and is thrown once they have all stopped.
+   */
+  inLanes<T>(items: readonly T[], maxLanes: number, work: (item: T) => Promise<void>): Promise<void>;
   readonly services: ServiceLocator;
   readonly events: EventPublisher;
   readonly log: JobLogger;
@@ -165,6 +172,21 @@ export interface PluginDeps {
   settings<S = Record<string, unknown>>(tx: Tx): Promise<S>;
 }
 
+/**
+ * What a plugin gets to add its part of the demo tenant that `pnpm start` seeds once (never a real tenant):
+ * the seed's tenant transaction, after every module is on and the registry's demo data is written.
+ */
+export interface DemoContext {
+  readonly tx: Tx;
+  readonly tenantId: string;
+  /** The demo's grids (residential and business), where the registry's demo houses, people and shops are. */
+  readonly grids: readonly string[];
+  /** The demo grid worker (`gridworker`, first grid): who records what a demo shows as found on rounds. */
+  readonly gridWorkerId: string;
+  /** Adds a demo login with the demo password, granted `roleKey` (a role of this tenant) at `orgUnitId`. */
+  addUser(u: { username: string; displayName: string; orgUnitId: string; roleKey: string }): Promise<string>;
+}
+
 export interface TenantLifecycleContext {
   /** The tenant transaction that also writes the `tenant_module` row: all or nothing. */
   readonly tx: Tx;
@@ -216,6 +238,8 @@ export interface ServerPlugin {
   consumes?: ServiceRef<unknown>[];
   onTenantEnable?(ctx: TenantLifecycleContext, deps: PluginDeps): Promise<void>;
   onTenantDisable?(ctx: TenantLifecycleContext, deps: PluginDeps): Promise<void>;
+  /** The plugin's part of the demo tenant (see DemoContext); answers what it wrote, for the start-up log. */
+  seedDemo?(ctx: DemoContext): Promise<Record<string, number>>;
   onShutdown?(): Promise<void>;
 }
 

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Tx } from '@civicgrid/db';
 import { AppError, maskId, maskPhone } from '@civicgrid/kernel';
+import { TENANT_TODAY_SQL } from '@civicgrid/tenancy';
 import {
   type Checked,
   type ImportOptions,
@@ -185,6 +186,6 @@ with input as (
   returning id
 ), res as (
   insert into residence (tenant_id, resident_id, house_id, org_unit_id, moved_in)
-  select ?::uuid, i.id, i.house, i.unit, coalesce(i.moved_in, current_date) from input i join ins on ins.id = i.id
+  select ?::uuid, i.id, i.house, i.unit, coalesce(i.moved_in, ${TENANT_TODAY_SQL}) from input i join ins on ins.id = i.id
 )
 select id from ins`;

@@ -5,6 +5,7 @@ export * from './id-card.ts';
 export * from './initials.ts';
 export * from './pii.ts';
 export * from './residents.ts';
+export * from './service.ts';
 export const registryMigrations = { source: 'registry', dir: new URL('../migrations/', import.meta.url) };
 export * from './import.ts';
 export * from './import-job.ts';

@@ -1,5 +1,6 @@
 import type { Tx } from '@civicgrid/db';
 import { badInput, conflict, maskId, maskPhone, notFound } from '@civicgrid/kernel';
+import { TENANT_TODAY_SQL } from '@civicgrid/tenancy';
 import { parseIdCard } from './id-card.ts';
 import { nameInitials } from './initials.ts';
 import type { Pii, PiiField } from './pii.ts';
@@ -121,7 +122,7 @@ export async function createResident(
     throw err;
   }
   await tx.query(
-    `insert into residence (tenant_id, resident_id, house_id, org_unit_id, moved_in) values (?, ?, ?, ?, coalesce(?::date, current_date))`,
+    `insert into residence (tenant_id, resident_id, house_id, org_unit_id, moved_in) values (?, ?, ?, ?, coalesce(?::date, ${TENANT_TODAY_SQL}))`,
     [tx.tenantId, residentId, input.houseId ?? null, orgUnitId, input.movedIn ?? null],
   );
   return residentId;

@@ -88,3 +88,21 @@ export async function listTenants(tx: Tx, start: number, end: number, status?: T
   });
   return { rows, total };
 }
+
+/**
+ * The tenant's time zone and today's date there, as SQL inside a tenant transaction: a city's staff
+ * date what they record by its calendar, and the database's own zone (`current_date`, `date::timestamptz`)
+ * is a day behind Yiwu from 16:00 UTC. A date becomes a moment at the tenant's midnight with
+ * `d::timestamp at time zone ${TENANT_ZONE_SQL}`.
+ */
+export const TENANT_ZONE_SQL =
+  "(select t.timezone from tenant t where t.id = current_setting('app.tenant_id')::uuid)";
+export const TENANT_TODAY_SQL = `(now() at time zone ${TENANT_ZONE_SQL})::date`;
+
+/** Today's date in the tenant's time zone, `YYYY-MM-DD` (the year a record belongs to is the tenant's). */
+export async function tenantToday(tx: Tx): Promise<string> {
+  const [row] = await tx.query<{ today: string }>(
+    `select to_char(${TENANT_TODAY_SQL}, 'YYYY-MM-DD') as today`,
+  );
+  return row!.today;
+}

@@ -1,7 +1,7 @@
 export { exportHouseholds, HOUSEHOLD_EXPORT_HEADERS } from './households-export.ts';
 export { HOUSE_EXAMPLE, HOUSE_HEADERS } from './houses-template.ts';
 export { importReport } from './import-report.ts';
-export type { Unmasked, Where } from './paged-export.ts';
+export { addPaged, type PagedExport, type Unmasked, type Where } from './paged-export.ts';
 export { exportHouses, exportShops, HOUSE_EXPORT_HEADERS, SHOP_EXPORT_HEADERS } from './places-export.ts';
 export { EXPORT_HEADERS, exportResidents, type ResidentExport } from './residents-export.ts';
 export { RESIDENT_EXAMPLE, RESIDENT_HEADERS } from './residents-template.ts';

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { Tx } from '@civicgrid/db';
 import type { Pii } from '../pii.ts';
-import { writeSheet } from './sheet.ts';
+import { type SheetWriter, writeSheet } from './sheet.ts';
 
 /**
  * A list to xlsx, page by page (keyset, inside the caller's transaction), so an export never holds
@@ -43,6 +43,20 @@ const PAGE = 1000;
 /** Writes the matching rows to `out` as one sheet; answers the number of rows written. */
 export async function exportPaged<R>(tx: Tx, out: Writable, spec: PagedExport<R>): Promise<number> {
   const sheet = writeSheet(out, spec.sheet, spec.headers);
+  const count = await addPaged(tx, sheet, spec);
+  await sheet.end();
+  return count;
+}
+
+/**
+ * The matching rows added to a sheet the caller made (one of a workbook's several, say), page by page;
+ * answers the number of rows added.
+ */
+export async function addPaged<R>(
+  tx: Tx,
+  sheet: Pick<SheetWriter, 'add'>,
+  spec: Omit<PagedExport<R>, 'sheet' | 'headers'>,
+): Promise<number> {
   const reveal = spec.unmasked ?? { sql: 'false', params: [] };
   const reveals = spec.query.split('{reveal}').length - 1;
   const query = spec.query
@@ -64,7 +78,6 @@ export async function exportPaged<R>(tx: Tx, out: Writable, spec: PagedExport<R>
     if (rows.length < PAGE) break;
     after = spec.keyOf(rows[rows.length - 1]!);
   }
-  await sheet.end();
   return count;
 }
 

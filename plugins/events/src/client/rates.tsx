@@ -1,4 +1,4 @@
-import { api, apiRaw } from '@civicgrid/admin-kit';
+import { api, apiRaw, tenantToday } from '@civicgrid/admin-kit';
 import { useIsPhone } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
 import { Alert, Card, Col, DatePicker, Descriptions, Form, Row, Spin, Statistic, Table, Tag } from 'antd';
@@ -64,7 +64,10 @@ export default function RatesPage() {
   const phone = useIsPhone();
   const errorText = useErrorText();
   const [unit, setUnit] = useState<string>();
-  const [range, setRange] = useState<[Dayjs, Dayjs]>([dayjs().startOf('month'), dayjs().endOf('month')]);
+  const [range, setRange] = useState<[Dayjs, Dayjs]>(() => {
+    const today = dayjs(tenantToday());
+    return [today.startOf('month'), today.endOf('month')];
+  });
   const [data, setData] = useState<{ units: UnitMetrics[]; departments: DeptMetrics[] } | null>(null);
   const [overdue, setOverdue] = useState<{ rows: Overdue[]; total: number } | null>(null);
   const [error, setError] = useState<string | null>(null);

@@ -83,3 +83,17 @@ export interface EventFields<T = string> {
   acceptDueAt: T;
   resolveDueAt: T;
 }
+
+/** What `GET /m/events/events/:id/context` answers: the names an event's page shows and what she may do now. */
+export interface EventContext {
+  location: { id: string; name: string; path: string[] };
+  handler: { id: string; name: string };
+  category: { name: string; domain: string };
+  createdByName: string | null;
+  /** Names of the units the event and its whistles mention, by id. */
+  units: Record<string, string>;
+  /** The actions she may take now, and the whistles she may report in on. */
+  actions: string[];
+  reportIn: string[];
+  pendingExtension: { id: string; minutes: number; reason: string } | null;
+}

@@ -6,6 +6,7 @@ import { Link } from 'react-router';
 import { PERMISSIONS } from '../common/index.ts';
 import {
   BASE,
+  ExportButton,
   type FileRecord,
   type SubjectFile,
   useErrorText,
@@ -100,6 +101,13 @@ export default function AppealsPage() {
       title={t('landlord-scoring.appeals.title')}
       data-testid="ls-appeals"
       styles={{ body: { padding: phone ? 8 : undefined } }}
+      extra={
+        <ExportButton
+          path="/appeals/export.xlsx"
+          query={{ state }}
+          fileName={`landlord-scoring-appeals-${state}.xlsx`}
+        />
+      }
     >
       <Segmented<State>
         style={{ marginBottom: 12 }}

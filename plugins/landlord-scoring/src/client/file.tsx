@@ -1,4 +1,4 @@
-import { api, may } from '@civicgrid/admin-kit';
+import { api, may, tenantToday } from '@civicgrid/admin-kit';
 import { useTranslate } from '@refinedev/core';
 import {
   Alert,
@@ -48,7 +48,7 @@ function timeline(f: SubjectFile): Array<[string, number]> {
     points.push([r.occurredOn, Math.max(0, Math.min(f.base, f.base - deducted + bonus))]);
   }
   // The last point is the server's own figure (bonus caps and the floor as the settings say).
-  const today = new Date().toISOString().slice(0, 10);
+  const today = tenantToday();
   const end = today.startsWith(String(f.year)) ? today : `${f.year}-12-31`;
   points.push([end, f.score]);
   return points;

@@ -1,4 +1,4 @@
-import { ApiError, api } from '@civicgrid/admin-kit';
+import { ApiError, api, tenantToday } from '@civicgrid/admin-kit';
 import { useTranslate } from '@refinedev/core';
 import {
   Alert,
@@ -26,6 +26,7 @@ import {
   useIsPhone,
   useTitle,
 } from './kit.tsx';
+import { future } from './newcomer.tsx';
 import { PhotoPicker, uploadPhotos } from './photos.tsx';
 
 interface Values {
@@ -213,7 +214,7 @@ export default function RecordPage() {
         form={form}
         layout="vertical"
         requiredMark={false}
-        initialValues={{ occurredOn: dayjs() }}
+        initialValues={{ occurredOn: dayjs(tenantToday()) }}
         onFinish={submit}
       >
         <Form.Item
@@ -278,7 +279,7 @@ export default function RecordPage() {
                 id="ls-occurredOn"
                 style={{ width: '100%' }}
                 inputReadOnly={phone}
-                disabledDate={(d) => d.isAfter(dayjs(), 'day')}
+                disabledDate={future}
               />
             </Form.Item>
           </Col>

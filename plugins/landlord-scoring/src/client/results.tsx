@@ -1,4 +1,4 @@
-import { apiRaw } from '@civicgrid/admin-kit';
+import { apiRaw, tenantToday } from '@civicgrid/admin-kit';
 import { ResponsiveList } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
 import { Alert, Card, DatePicker, Segmented, Space, Spin, Table, Tabs, Tag } from 'antd';
@@ -290,7 +290,7 @@ function Trends({ month }: { month: Dayjs }) {
 export default function ResultsPage() {
   const t = useTranslate();
   const phone = useIsPhone();
-  const [month, setMonth] = useState<Dayjs>(() => dayjs().subtract(1, 'month'));
+  const [month, setMonth] = useState<Dayjs>(() => dayjs(tenantToday()).subtract(1, 'month'));
   const period = month.format('YYYY-MM');
   return (
     <Card
@@ -305,7 +305,7 @@ export default function ResultsPage() {
             allowClear={false}
             value={month}
             onChange={(d) => d && setMonth(d)}
-            disabledDate={(d) => d.isAfter(dayjs(), 'month')}
+            disabledDate={(d) => d.isAfter(dayjs(tenantToday()), 'month')}
           />
           <ExportButton
             path="/results/export.xlsx"

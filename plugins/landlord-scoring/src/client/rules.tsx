@@ -1,4 +1,4 @@
-import { ApiError, api, may } from '@civicgrid/admin-kit';
+import { ApiError, api, may, tenantToday } from '@civicgrid/admin-kit';
 import { useTranslate } from '@refinedev/core';
 import {
   Alert,
@@ -22,7 +22,16 @@ import {
 import dayjs, { type Dayjs } from 'dayjs';
 import { useCallback, useEffect, useState } from 'react';
 import { PERMISSIONS } from '../common/index.ts';
-import { BASE, type Catalogue, type Item, useErrorText, useIsPhone, useMe, useTitle } from './kit.tsx';
+import {
+  BASE,
+  type Catalogue,
+  ExportButton,
+  type Item,
+  useErrorText,
+  useIsPhone,
+  useMe,
+  useTitle,
+} from './kit.tsx';
 
 type Kind = 'landlord' | 'shop';
 interface Version {
@@ -114,7 +123,7 @@ function Editor({
   const errorText = useErrorText();
   const [form] = Form.useForm<Draft>();
   const [busy, setBusy] = useState(false);
-  const tomorrow = dayjs().add(1, 'day');
+  const tomorrow = dayjs(tenantToday()).add(1, 'day');
   const afterLatest = dayjs(latest).add(1, 'day');
   const first = afterLatest.isAfter(tomorrow) ? afterLatest : tomorrow;
   const submit = async (d: Draft) => {
@@ -340,12 +349,20 @@ export default function RulesPage() {
       data-testid="ls-rules"
       styles={{ body: { padding: phone ? 8 : undefined } }}
       extra={
-        may(me, PERMISSIONS.ruleManage) &&
         !editing &&
         catalogue && (
-          <Button type="primary" onClick={() => setEditing(true)} data-testid="ls-rule-new">
-            {t('landlord-scoring.rules.newVersion')}
-          </Button>
+          <Space wrap>
+            <ExportButton
+              path={`/rules/${kind}/export.xlsx`}
+              query={{ on: catalogue.effectiveFrom }}
+              fileName={`landlord-scoring-rules-${kind}-${catalogue.effectiveFrom}.xlsx`}
+            />
+            {may(me, PERMISSIONS.ruleManage) && (
+              <Button type="primary" onClick={() => setEditing(true)} data-testid="ls-rule-new">
+                {t('landlord-scoring.rules.newVersion')}
+              </Button>
+            )}
+          </Space>
         )
       }
     >

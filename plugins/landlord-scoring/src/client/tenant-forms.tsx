@@ -1,5 +1,6 @@
-import { ApiError, api } from '@civicgrid/admin-kit';
+import { ApiError, api, may, tenantToday } from '@civicgrid/admin-kit';
 import { useTranslate } from '@refinedev/core';
+import type { FormInstance } from 'antd';
 import {
   App,
   Button,
@@ -15,7 +16,16 @@ import {
 } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useEffect, useState } from 'react';
-import { BASE, useErrorText, useIsPhone } from './kit.tsx';
+import { BASE, useErrorText, useIsPhone, useMe } from './kit.tsx';
+import {
+  type DeclareValues,
+  day,
+  declareBody,
+  future,
+  NEWCOMER_FIELDS,
+  NewcomerFields,
+  type Who,
+} from './newcomer.tsx';
 
 export interface Tenant {
   residenceId: string;
@@ -32,9 +42,6 @@ export interface House {
   since: string;
   tenants: Tenant[];
 }
-
-const day = (d: Dayjs) => d.format('YYYY-MM-DD');
-const future = (d: Dayjs) => d.isAfter(dayjs(), 'day');
 
 /** A person of the registry, found by name (or pinyin initials); the ID number shows masked. */
 export function PersonSelect(props: {
@@ -68,17 +75,24 @@ export function PersonSelect(props: {
 }
 
 /** The server's 400 names the field: shown on it (`body.` dropped), the message says the rest. */
-function showRefusal(form: ReturnType<typeof Form.useForm>[0], err: unknown, fields: string[]) {
+function showRefusal(form: Pick<FormInstance, 'setFields'>, err: unknown, fields: string[]) {
   if (!(err instanceof ApiError)) return;
   form.setFields(
     err.details
       .map((d) => d.field.replace(/^body\./, ''))
       .filter((f) => fields.includes(f))
-      .map((f) => ({ name: f, errors: [err.details.find((d) => d.field.endsWith(f))!.reason] })),
+      .map((f) => ({ name: f.split('.'), errors: [err.details.find((d) => d.field.endsWith(f))!.reason] })),
   );
 }
 
-/** The landlord declares a tenant moving into one of her houses (the registry moves her in). */
+const REGISTRY_READ = 'registry.resident.read';
+const REGISTRY_MANAGE = 'registry.resident.manage';
+/**
+ * The landlord declares a tenant moving into one of her houses (the registry moves her in). Someone the
+ * registry does not know yet — the usual case with a new tenant — is registered in the same request by
+ * whoever may register residents, instead of leaving the page for the registry's form. The landlord on
+ * her own login has no registry to search: she gives who the tenant is, from her ID card.
+ */
 export function DeclareDialog(props: {
   subjectId: string;
   houses: House[];
@@ -88,20 +102,27 @@ export function DeclareDialog(props: {
   const t = useTranslate();
   const { message } = App.useApp();
   const errorText = useErrorText();
-  const [form] = Form.useForm();
+  const me = useMe();
+  const [form] = Form.useForm<DeclareValues>();
   const [busy, setBusy] = useState(false);
-  const submit = async (v: { houseId: string; personId: string; movedIn: Dayjs }) => {
+  const canSearch = may(me, REGISTRY_READ);
+  const [who, setWho] = useState<Who>(canSearch ? 'registry' : 'newcomer');
+  const idType = Form.useWatch(['person', 'idType'], form) as string | undefined;
+  const submit = async (v: DeclareValues) => {
     setBusy(true);
     try {
-      await api(`${BASE}/subjects/${props.subjectId}/tenants`, {
-        method: 'POST',
-        body: { houseId: v.houseId, personId: v.personId, movedIn: day(v.movedIn) },
-      });
+      await api(`${BASE}/subjects/${props.subjectId}/tenants`, { method: 'POST', body: declareBody(v, who) });
       void message.success(t('landlord-scoring.tenants.declared'));
       form.resetFields();
+      setWho(canSearch ? 'registry' : 'newcomer');
       props.onClose(true);
     } catch (err) {
-      showRefusal(form, err, ['houseId', 'personId', 'movedIn']);
+      showRefusal(form, err, [
+        'houseId',
+        'personId',
+        'movedIn',
+        ...NEWCOMER_FIELDS.map((f) => `person.${f}`),
+      ]);
       void message.error(errorText(err));
     } finally {
       setBusy(false);
@@ -121,7 +142,11 @@ export function DeclareDialog(props: {
         form={form}
         layout="vertical"
         onFinish={submit}
-        initialValues={{ houseId: props.houses[0]?.houseId, movedIn: dayjs() }}
+        initialValues={{
+          houseId: props.houses[0]?.houseId,
+          movedIn: dayjs(tenantToday()),
+          person: { idType: 'resident-id', registration: 'floating' },
+        }}
         data-testid="ls-declare-form"
       >
         <Form.Item name="houseId" label={t('landlord-scoring.tenants.house')} rules={required}>
@@ -130,9 +155,27 @@ export function DeclareDialog(props: {
             options={props.houses.map((h) => ({ value: h.houseId, label: h.address }))}
           />
         </Form.Item>
-        <Form.Item name="personId" label={t('landlord-scoring.tenants.person')} rules={required}>
-          <PersonSelect id="ls-declare-person" />
-        </Form.Item>
+        {canSearch && may(me, REGISTRY_MANAGE) && (
+          <Form.Item>
+            <Segmented<Who>
+              block
+              value={who}
+              onChange={setWho}
+              data-testid="ls-declare-who"
+              options={[
+                { value: 'registry', label: t('landlord-scoring.tenants.who.registry') },
+                { value: 'newcomer', label: t('landlord-scoring.tenants.who.newcomer') },
+              ]}
+            />
+          </Form.Item>
+        )}
+        {who === 'registry' ? (
+          <Form.Item name="personId" label={t('landlord-scoring.tenants.person')} rules={required}>
+            <PersonSelect id="ls-declare-person" />
+          </Form.Item>
+        ) : (
+          <NewcomerFields passport={idType === 'passport'} />
+        )}
         <Form.Item name="movedIn" label={t('landlord-scoring.tenants.movedIn')} rules={required}>
           <DatePicker id="ls-declare-movedIn" style={{ width: '100%' }} inputReadOnly disabledDate={future} />
         </Form.Item>
@@ -216,7 +259,7 @@ export function VisitDialog(props: {
         form={form}
         layout="vertical"
         onFinish={submit}
-        initialValues={{ visitedOn: dayjs() }}
+        initialValues={{ visitedOn: dayjs(tenantToday()) }}
         data-testid="ls-visit-form"
       >
         <Form.Item label={t('landlord-scoring.tenants.house')}>
@@ -296,7 +339,7 @@ export function MoveOutDialog(props: {
   const t = useTranslate();
   const { message } = App.useApp();
   const errorText = useErrorText();
-  const [on, setOn] = useState<Dayjs>(dayjs());
+  const [on, setOn] = useState<Dayjs>(() => dayjs(tenantToday()));
   const [busy, setBusy] = useState(false);
   const submit = async () => {
     setBusy(true);

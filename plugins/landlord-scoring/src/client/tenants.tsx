@@ -101,7 +101,7 @@ export default function TenantsPage() {
   }, [load]);
   if (error) return <Alert type="error" showIcon message={error} data-testid="ls-tenants-error" />;
   if (!who || !data) return <Spin />;
-  const canDeclare = may(me, PERMISSIONS.subjectManage);
+  const canDeclare = may(me, PERMISSIONS.tenantDeclare);
   const canVerify = may(me, PERMISSIONS.tenantVerify);
   const closed = (done: boolean) => {
     setDialog(null);

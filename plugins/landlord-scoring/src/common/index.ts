@@ -15,7 +15,13 @@ export const PERMISSIONS = {
   assessmentRun: 'landlord-scoring.assessment.run',
   dataExport: 'landlord-scoring.data.export',
   tenantVerify: 'landlord-scoring.tenant.verify',
+  tenantDeclare: 'landlord-scoring.tenant.declare',
 } as const;
+
+/** The named condition a landlord's own login holds her permissions with: only her own file. */
+export const OWN = 'own';
+/** The role a landlord's own login is granted at her grid (made when the module is enabled). */
+export const LANDLORD_ROLE = 'landlord';
 
 /**
  * Published once per completed monthly assessment, for the grids to be told of their flagged
@@ -41,6 +47,8 @@ export interface ScoringSettings {
   redFlag: { months: number; minBonus: number };
   /** the rule item deducted for a tenant found undeclared on a visit */
   undeclaredTenantItem: string;
+  /** a tenant found gone on a visit (moved out without the landlord declaring it) is deducted too */
+  deductUndeclaredDeparture: boolean;
   /** the largest evidence photo, MB */
   evidenceMaxMb: number;
   /** the monthly assessment's cron (tenant time zone) */

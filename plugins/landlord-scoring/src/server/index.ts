@@ -1,7 +1,10 @@
 import { defineServerPlugin } from '@civicgrid/kernel';
-import { PERMISSIONS } from '../common/index.ts';
+import { LANDLORD_ROLE, OWN, PERMISSIONS } from '../common/index.ts';
 import { assessmentJob } from './assess.ts';
 import { seedDefaults } from './catalogue.ts';
+import { seedLandlordDemo } from './demo.ts';
+import { accountRoutes } from './routes/account.ts';
+import { appealRuleExportRoutes } from './routes/appeal-rule-exports.ts';
 import { evidenceRoutes } from './routes/evidence.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { houseRoutes } from './routes/houses.ts';
@@ -22,7 +25,10 @@ const GRID_WORK = [
   P.appealCreate,
   P.ruleRead,
   P.tenantVerify,
+  P.tenantDeclare,
 ];
+/** A landlord's own login: her file, declaring her tenants' comings and goings, appealing her records. */
+const LANDLORD_OWN = [`${P.appealCreate}?${OWN}`, `${P.subjectRead}?${OWN}`, `${P.tenantDeclare}?${OWN}`];
 
 /**
  * The landlord and shop 12-point systems (房东十二分制 / 商业街十二分制): subjects with one file each,
@@ -56,8 +62,21 @@ export const landlordScoringPlugin = defineServerPlugin({
       title: { 'zh-CN': '走访核查租客', en: 'Verify tenants on visits' },
     },
     {
+      key: P.tenantDeclare,
+      title: { 'zh-CN': '申报租客入住、搬离', en: 'Declare tenants moving in and out' },
+    },
+    {
       key: P.dataExport,
       title: { 'zh-CN': '导出档案和考评结果（Excel）', en: 'Export files and results (xlsx)' },
+    },
+  ],
+  conditions: [
+    {
+      name: OWN,
+      title: { 'zh-CN': '仅本人的档案（房东自助）', en: 'Only her own file (the landlord herself)' },
+      subjects: ['landlord-scoring.subject', 'landlord-scoring.tenant', 'landlord-scoring.appeal'],
+      field: 'accountId',
+      column: 'account_id',
     },
   ],
   defaultGrants: {
@@ -78,11 +97,21 @@ export const landlordScoringPlugin = defineServerPlugin({
     ruleRoutes(app);
     reportRoutes(app, deps);
     exportRoutes(app, deps);
-    tenantRoutes(app);
+    appealRuleExportRoutes(app);
+    tenantRoutes(app, deps);
     visitRoutes(app, deps);
+    accountRoutes(app);
   },
   jobs: [assessmentJob],
   async onTenantEnable({ tx }) {
     await seedDefaults(tx);
+    // The landlords' own role, once: granted at her grid to a login linked to her file.
+    await tx.query(
+      `insert into role (tenant_id, key, name, description, permissions, system)
+       values (?, ?, '房东（自助申报）', 'A landlord or shop operator: her own file, tenant declarations and appeals', ?::text[], false)
+       on conflict (tenant_id, key) do nothing`,
+      [tx.tenantId, LANDLORD_ROLE, `{${LANDLORD_OWN.join(',')}}`],
+    );
   },
+  seedDemo: seedLandlordDemo,
 });

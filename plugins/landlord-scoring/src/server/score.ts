@@ -30,7 +30,8 @@ function monthGroups(where: string) {
                  sum(r.points) filter (where r.occurred_on >= ?::date) as y,
                  sum(r.points) filter (where r.occurred_on >= ?::date) as w
             from landlord_scoring_record r
-            join landlord_scoring_item i on i.tenant_id = r.tenant_id and i.id = r.item_id
+            cross join lateral (select i.code, i.monthly_cap from landlord_scoring_item i
+                                 where i.tenant_id = r.tenant_id and i.id = r.item_id offset 0) i
            where ${where} and r.occurred_on between ?::date and ?::date and not r.voided
            group by r.subject_id, r.effect, i.code, date_trunc('month', r.occurred_on::timestamp)`;
 }
@@ -96,15 +97,6 @@ export async function scoresOf(
     [...e.params, subjectIds, ...w.params],
   );
   return new Map(rows.map((r) => [r.id, { deductions: r.deductions, bonuses: r.bonuses, score: r.score }]));
-}
-
-/** Today's date in the tenant's time zone (the year a record belongs to is the tenant's calendar year). */
-export async function tenantToday(tx: Tx): Promise<string> {
-  const [row] = await tx.query<{ today: string }>(
-    `select to_char((now() at time zone timezone)::date, 'YYYY-MM-DD') as today from tenant where id = ?`,
-    [tx.tenantId],
-  );
-  return row!.today;
 }
 
 /** The last day of a month `YYYY-MM`. */

@@ -28,6 +28,9 @@ export const settingsSchema: SettingsSchema = {
     // The rule item (its code, in the landlord catalogue in force on the visit's date) deducted for each
     // tenant a grid worker finds undeclared on a visit: population management's "tenant not declared".
     undeclaredTenantItem: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,39}$', default: 'tenant-undeclared' },
+    // A tenant found gone on a visit left without the landlord declaring it (a declared departure ends
+    // the residence before the visit): the same item, "tenant not declared" — arrivals and departures.
+    deductUndeclaredDeparture: { type: 'boolean', default: true },
     // A red-flag (model) shop: no deduction in the last `months` months (the assessed one included)
     // and at least `minBonus` bonus points over the same months.
     redFlag: {

@@ -1,4 +1,4 @@
-import { api } from '@civicgrid/admin-kit';
+import { api, tenantToday } from '@civicgrid/admin-kit';
 import { type OrgUnit, OrgUnitPicker } from '@civicgrid/admin-ui';
 import { useTranslate } from '@refinedev/core';
 import { App, Button, Card, DatePicker, Form, List, Modal, Space, Tag } from 'antd';
@@ -118,7 +118,7 @@ export function ResidencesCard({
           layout="vertical"
           preserve={false}
           onFinish={submit}
-          initialValues={{ date: dayjs() }}
+          initialValues={{ date: dayjs(tenantToday()) }}
         >
           {move === 'in' && (
             <>

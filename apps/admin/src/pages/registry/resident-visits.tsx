@@ -56,6 +56,7 @@ export function VisitsCard({ r, rights }: { r: ResidentDetail; rights: Rights })
           form={form}
           layout="vertical"
           onFinish={record}
+          // A moment, not a date: now, wherever the device is (the server compares instants).
           initialValues={{ visitedAt: dayjs() }}
           style={{ marginBottom: 12 }}
         >

@@ -1,12 +1,12 @@
 import { orgScopeSql } from '@civicgrid/authz';
 import { badInput } from '@civicgrid/kernel';
-import { idLookupHash, type Pii, phoneLookupHash } from '@civicgrid/registry';
+import { idLookupHash, needPii, type Pii, phoneLookupHash } from '@civicgrid/registry';
 import { inSubtreeOf } from '@civicgrid/tenancy';
 import { Type } from 'typebox';
 import type { UserContext } from '../../context.ts';
 import { Phone, Uuid } from '../../schemas.ts';
 import type { Place } from './places.ts';
-import { likePrefix, needPii } from './scope.ts';
+import { likePrefix } from './scope.ts';
 
 /**
  * The registry lists' filters, one builder per list, used by the list route and by its export alike:

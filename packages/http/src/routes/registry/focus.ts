@@ -1,7 +1,7 @@
 import { orgScopeSql } from '@civicgrid/authz';
 import { badInput, conflict, notFound } from '@civicgrid/kernel';
 import { listFocusTags } from '@civicgrid/registry';
-import { findUnitPath, getUnit } from '@civicgrid/tenancy';
+import { findUnitPath, getUnit, TENANT_TODAY_SQL, TENANT_ZONE_SQL } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { inUserContext, type UserContext } from '../../context.ts';
@@ -152,7 +152,7 @@ export async function focusRoutes(app: FastifyInstance) {
         const r = await residentFor(ctx, id, 'registry.resident.manage');
         await tagFor(ctx, tagId);
         await ctx.tx.query(
-          `insert into resident_tag (tenant_id, resident_id, tag_id, since) values (?, ?, ?, coalesce(?::date, current_date))
+          `insert into resident_tag (tenant_id, resident_id, tag_id, since) values (?, ?, ?, coalesce(?::date, ${TENANT_TODAY_SQL}))
            on conflict do nothing`,
           [ctx.tx.tenantId, id, tagId, since ?? null],
         );
@@ -342,14 +342,14 @@ export async function focusRoutes(app: FastifyInstance) {
         return tx.query<Record<string, unknown>>(
           `select r.id as "residentId", r.name, r.org_unit_id as "orgUnitId", t.key as tag, t.name as "tagName",
              t.visit_every_days as "visitEveryDays", lv.last as "lastVisitAt",
-             coalesce(lv.last + make_interval(days => t.visit_every_days), rt.since::timestamptz) as "dueAt"
+             coalesce(lv.last + make_interval(days => t.visit_every_days), (rt.since::timestamp at time zone ${TENANT_ZONE_SQL})) as "dueAt"
            from resident_tag rt
            join focus_tag t on t.tenant_id = rt.tenant_id and t.id = rt.tag_id
            join resident r on r.tenant_id = rt.tenant_id and r.id = rt.resident_id
            left join lateral (select max(v.visited_at) as last from visit v
                                where v.tenant_id = r.tenant_id and v.resident_id = r.id) lv on true
            where rt.tenant_id = ? and t.visit_every_days is not null and (? or not t.sensitive) and ${s.sql}
-             and coalesce(lv.last + make_interval(days => t.visit_every_days), rt.since::timestamptz) <= now()
+             and coalesce(lv.last + make_interval(days => t.visit_every_days), (rt.since::timestamp at time zone ${TENANT_ZONE_SQL})) <= now()
            order by "dueAt", r.id limit ?`,
           [tx.tenantId, access.holdsAnywhere(SENSITIVE), ...s.params, limit],
         );

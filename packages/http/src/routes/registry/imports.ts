@@ -9,13 +9,13 @@ import {
   IMPORT_JOB,
   IMPORT_KINDS,
   type ImportKind,
+  needPii,
   REGISTRY_JOBS,
 } from '@civicgrid/registry';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { inUserContext, requireJobs, sendList } from '../../context.ts';
 import { errorResponses, IdParams, listQuery, pageOf } from '../../schemas.ts';
-import { needPii } from './scope.ts';
 import { refuseDeclaredTooLarge, workbookBody, XLSX } from './upload.ts';
 
 /**

@@ -16,6 +16,8 @@ import {
   type ImportKind,
   importReport,
   NotXlsxError,
+  needPii,
+  type Pii,
   type Unmasked,
   writeSheet,
 } from '@civicgrid/registry';
@@ -35,7 +37,6 @@ import {
   residentFilter,
 } from './filters.ts';
 import { HOUSE, SHOP } from './places.ts';
-import { needPii } from './scope.ts';
 import { fileIssue, refuseDeclaredTooLarge, workbookBody, XLSX } from './upload.ts';
 
 /**
@@ -150,7 +151,7 @@ interface ExportDef<F> {
   write(ctx: UserContext, filter: F, out: WriteStream, unmasked?: Unmasked): Promise<number>;
 }
 
-const EXPORTS = (pii: Parameters<typeof needPii>[0]) =>
+const EXPORTS = (pii: Pii | undefined) =>
   [
     {
       list: 'residents',

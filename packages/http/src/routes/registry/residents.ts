@@ -2,14 +2,15 @@ import { countCapped } from '@civicgrid/db';
 import { badInput } from '@civicgrid/kernel';
 import {
   CURRENT_RESIDENCE,
-  createResident,
   getResident,
   houseUnit,
   moveIn,
   moveOut,
+  needPii,
   RESIDENT_COLUMNS,
   type ResidentInput,
   type ResidentRow,
+  registerResident,
   residences,
   revealField,
   updateResident,
@@ -19,7 +20,7 @@ import { Type } from 'typebox';
 import { inUserContext, sendList, type UserContext } from '../../context.ts';
 import { errorResponses, IdParams, listQuery, Name, Nullable, Phone, pageOf, Uuid } from '../../schemas.ts';
 import { RESIDENT_FILTERS, type ResidentFilter, residentFilter } from './filters.ts';
-import { needPii, recordIn, unitFor } from './scope.ts';
+import { recordIn, unitFor } from './scope.ts';
 
 const READ = 'registry.resident.read';
 const MANAGE = 'registry.resident.manage';
@@ -65,19 +66,23 @@ const ResidentDetail = Type.Intersect([
   }),
 ]);
 
+/** Who a person is, as the registry registers her: also what a module sends to register a newcomer. */
+export const PersonFields = {
+  name: Name,
+  nameInitials: Type.Optional(Nullable(Initials)),
+  idType: Type.Union([Type.Literal('resident-id'), Type.Literal('passport')]),
+  idNumber: Type.String({ minLength: 5, maxLength: 20 }),
+  gender: Type.Optional(Gender),
+  birthDate: Type.Optional(DateOnly),
+  nationality: Type.Optional(Nullable(Type.String({ pattern: '^[A-Z]{3}$' }))),
+  phone: Type.Optional(Nullable(Phone)),
+  registration: Registration,
+};
 const CreateBody = Type.Object(
   {
     houseId: Type.Optional(Nullable(Uuid)),
     orgUnitId: Type.Optional(Nullable(Uuid)),
-    name: Name,
-    nameInitials: Type.Optional(Nullable(Initials)),
-    idType: Type.Union([Type.Literal('resident-id'), Type.Literal('passport')]),
-    idNumber: Type.String({ minLength: 5, maxLength: 20 }),
-    gender: Type.Optional(Gender),
-    birthDate: Type.Optional(DateOnly),
-    nationality: Type.Optional(Nullable(Type.String({ pattern: '^[A-Z]{3}$' }))),
-    phone: Type.Optional(Nullable(Phone)),
-    registration: Registration,
+    ...PersonFields,
     movedIn: Type.Optional(DateOnly),
   },
   { additionalProperties: false },
@@ -176,21 +181,8 @@ export async function residentRoutes(app: FastifyInstance) {
       const body = req.body as ResidentInput;
       const created = await inUserContext(db, req, MANAGE, async (ctx) => {
         const place = await placeFor(ctx, body);
-        const id = await createResident(
-          ctx.tx,
-          needPii(pii),
-          { ...body, houseId: place.houseId },
-          place.orgUnitId,
-        );
-        const r = (await getResident(ctx.tx, id))!;
-        await ctx.audit({
-          action: 'registry.resident.create',
-          targetType: 'resident',
-          targetId: id,
-          orgUnitId: r.orgUnitId,
-          after: { name: r.name, idNumber: r.idNumber },
-        });
-        return r;
+        const input = { ...body, houseId: place.houseId };
+        return registerResident(ctx.tx, needPii(pii), input, place.orgUnitId, (e) => ctx.audit(e));
       });
       return reply.status(201).send(created);
     },

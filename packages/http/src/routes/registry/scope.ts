@@ -1,5 +1,4 @@
-import { AppError, badInput, forbidden, notFound } from '@civicgrid/kernel';
-import type { Pii } from '@civicgrid/registry';
+import { badInput, forbidden, notFound } from '@civicgrid/kernel';
 import { getUnit } from '@civicgrid/tenancy';
 import type { UserContext } from '../../context.ts';
 
@@ -31,11 +30,6 @@ export async function recordIn(
   if (!ctx.access.can(permission, unit.ancestorIds))
     throw forbidden(`you need ${permission} for this ${what}`);
   return unit;
-}
-
-export function needPii(pii: Pii | undefined): Pii {
-  if (!pii) throw new AppError(503, 'registry_unavailable', 'personal-data keys are not configured');
-  return pii;
 }
 
 /** `%` and `_` typed into a search box are letters, not wildcards. */

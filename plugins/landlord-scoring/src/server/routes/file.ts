@@ -1,6 +1,7 @@
 import type { UserContext } from '@civicgrid/http';
+import { tenantToday } from '@civicgrid/tenancy';
 import type { ScoringSettings } from '../../common/index.ts';
-import { scoresOf, tenantToday } from '../score.ts';
+import { scoresOf } from '../score.ts';
 import { iso, SUBJECT_JOINS, SUBJECT_NAME, type SubjectRef } from './shared.ts';
 
 interface RecordRow {
@@ -60,9 +61,13 @@ export async function subjectFile(ctx: UserContext, s: SubjectRef, settings: Sco
     improvementClass: boolean;
     referral: boolean;
   }>(
+    // The months come from the runs (a handful a year): one primary-key probe each, no index on subject.
     `select period, score, flag, improvement_class as "improvementClass", referral
-       from landlord_scoring_assessment where tenant_id = ? and subject_id = ? order by period desc`,
-    [tx.tenantId, s.id],
+       from landlord_scoring_assessment
+      where tenant_id = ? and subject_id = ?
+        and period = any(array(select period from landlord_scoring_assessment_run where tenant_id = ?))
+      order by period desc`,
+    [tx.tenantId, s.id, tx.tenantId],
   );
   const classes = await tx.query<{ classMonth: string; period: string; attendedOn: string | null }>(
     `select class_month as "classMonth", period, to_char(attended_on, 'YYYY-MM-DD') as "attendedOn"
@@ -113,6 +118,7 @@ export async function subjectFile(ctx: UserContext, s: SubjectRef, settings: Sco
     personId: s.personId,
     shopId: s.shopId,
     orgUnitId: s.orgUnitId,
+    accountId: s.accountId,
     registeredOn: who!.registeredOn,
     year: y,
     base: settings.base,

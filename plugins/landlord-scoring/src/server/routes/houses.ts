@@ -1,9 +1,9 @@
 import { errorResponses, Uuid, userContextOf } from '@civicgrid/http';
 import { badInput, conflict, forbidden, notFound } from '@civicgrid/kernel';
+import { tenantToday } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { PERMISSIONS } from '../../common/index.ts';
-import { tenantToday } from '../score.ts';
 import { checkDate, IsoDate, Month, visibleSubject } from './shared.ts';
 
 const Ok = Type.Object({ ok: Type.Boolean() });

@@ -1,11 +1,11 @@
 import { errorResponses, IdParams, listQuery, pageOf, sendList, Uuid, userContextOf } from '@civicgrid/http';
 import { AppError, badInput, conflict, forbidden, notFound } from '@civicgrid/kernel';
+import { tenantToday } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { PERMISSIONS } from '../../common/index.ts';
 import { itemOn } from '../catalogue.ts';
-import { tenantToday } from '../score.ts';
-import { checkDate, IsoDate, iso, Line, scopedPage, visibleSubject } from './shared.ts';
+import { checkDate, IsoDate, iso, Line, mayOn, scopedPage, visibleSubject } from './shared.ts';
 
 const RecordBody = Type.Object(
   {
@@ -147,7 +147,7 @@ export function recordRoutes(app: FastifyInstance) {
       const ctx = userContextOf(req);
       const found = await visibleRecord(ctx, (req.params as { id: string }).id);
       if (!found) throw notFound('record');
-      if (!ctx.access.can(PERMISSIONS.appealCreate, found.subject.ancestorIds))
+      if (!mayOn(ctx, PERMISSIONS.appealCreate, found.subject))
         throw forbidden('you may file appeals only inside your own scope');
       if (found.record.voided) throw conflict('voided', 'this record is void already');
       const [row] = await ctx.tx.query<{ id: string }>(

@@ -1,10 +1,10 @@
 import { orgScopeSql } from '@civicgrid/authz';
 import { errorResponses, listQuery, pageOf, sendList, userContextOf } from '@civicgrid/http';
 import { badInput, forbidden, type PluginDeps } from '@civicgrid/kernel';
+import { tenantToday } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { PERMISSIONS } from '../../common/index.ts';
-import { tenantToday } from '../score.ts';
 import { checkDate, IsoDate, Kind, Month, SUBJECT_JOINS, SUBJECT_NAME, scopedPage } from './shared.ts';
 import { RateView } from './views.ts';
 

@@ -1,10 +1,10 @@
 import { errorResponses, userContextOf } from '@civicgrid/http';
 import { forbidden, notFound } from '@civicgrid/kernel';
+import { tenantToday } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { PERMISSIONS, type SubjectKind } from '../../common/index.ts';
 import { type CategoryInput, versionOn, versionTree, writeVersion } from '../catalogue.ts';
-import { tenantToday } from '../score.ts';
 import { checkDate, IsoDate, Kind, Line } from './shared.ts';
 import { CatalogueView, VersionView } from './views.ts';
 

@@ -29,24 +29,33 @@ export interface SubjectRef {
   orgUnitId: string;
   personId: string | null;
   shopId: string | null;
+  /** her own login, if she has one: named condition `own` compares it with the caller */
+  accountId: string | null;
   ancestorIds: string[];
 }
 
 /**
- * A subject the caller may read (her read scope holds its unit), with the unit's ancestors for the
- * finer checks; null otherwise — a subject outside the scope or of another tenant is simply not there.
+ * A subject the caller may read (her read scope holds its unit, or it is her own file), with the unit's
+ * ancestors for the finer checks; null otherwise — a subject outside the scope or of another tenant is
+ * simply not there.
  */
 export async function visibleSubject(ctx: UserContext, id: string, lock = false): Promise<SubjectRef | null> {
   const [s] = await ctx.tx.query<Omit<SubjectRef, 'ancestorIds'>>(
-    `select id, kind, org_unit_id as "orgUnitId", person_id as "personId", shop_id as "shopId"
+    `select id, kind, org_unit_id as "orgUnitId", person_id as "personId", shop_id as "shopId",
+            account_id as "accountId"
        from landlord_scoring_subject where tenant_id = ? and id = ?${lock ? ' for update' : ''}`,
     [ctx.tx.tenantId, id],
   );
   if (!s) return null;
   const unit = await getUnit(ctx.tx, s.orgUnitId);
-  if (!unit || !ctx.access.can(PERMISSIONS.subjectRead, unit.ancestorIds)) return null;
+  if (!unit || !ctx.access.can(PERMISSIONS.subjectRead, unit.ancestorIds, { accountId: s.accountId }))
+    return null;
   return { ...s, ancestorIds: unit.ancestorIds };
 }
+
+/** May the caller act on this subject with `permission` (her scope, or her own file under `own`)? */
+export const mayOn = (ctx: UserContext, permission: string, s: SubjectRef) =>
+  ctx.access.can(permission, s.ancestorIds, { accountId: s.accountId });
 
 /** The subject's display name: the landlord's name, or the shop's. */
 export const SUBJECT_NAME = `coalesce(sh.name, p.name)`;
@@ -70,7 +79,9 @@ export async function scopedPage<R>(
     page: { start: number; end: number };
   },
 ) {
-  const scope = ctx.access.where(permission, ctx.tx.tenantId, q.unitColumn);
+  // A named condition's column sits beside the unit's (`s.account_id` beside `s.org_unit_id`).
+  const alias = q.unitColumn.includes('.') ? q.unitColumn.slice(0, q.unitColumn.indexOf('.') + 1) : '';
+  const scope = ctx.access.where(permission, ctx.tx.tenantId, q.unitColumn, alias);
   const where = [scope.sql, ...q.where].join(' and ');
   const params = [...scope.params, ...q.params];
   const rows = await ctx.tx.query<R>(

@@ -9,11 +9,11 @@ import {
   userContextOf,
 } from '@civicgrid/http';
 import { badInput, conflict, forbidden, notFound, type PluginDeps } from '@civicgrid/kernel';
-import { getUnit, inSubtreeOf } from '@civicgrid/tenancy';
+import { getUnit, inSubtreeOf, tenantToday } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { PERMISSIONS, type ScoringSettings, type SubjectKind } from '../../common/index.ts';
-import { scoresOf, tenantToday } from '../score.ts';
+import { scoresOf } from '../score.ts';
 import { subjectFile } from './file.ts';
 import {
   checkDate,
@@ -159,11 +159,19 @@ export function subjectFilter(ctx: UserContext, q: SubjectFilter) {
   return { where, params };
 }
 
-/** The subjects with their names and latest assessment (`la`: flag, period; its index on subject and period). */
+/**
+ * The month of the latest completed assessment run (once per statement: the tenant comes from the
+ * transaction's setting, as row-level security's does). Every run assesses every subject registered by
+ * its month's end and subjects are never deleted, so a subject's latest assessment is that month's, and
+ * a month still being written shows no half of itself.
+ */
+export const LATEST_ASSESSED = `(select max(r.period) from landlord_scoring_assessment_run r
+   where r.tenant_id = (select nullif(current_setting('app.tenant_id', true), '')::uuid) and r.state = 'completed')`;
+
+/** The subjects with their names and latest assessment (`la`: flag, period; one primary-key probe each). */
 export const SUBJECT_LIST_FROM = `landlord_scoring_subject s ${SUBJECT_JOINS}
-  left join lateral (select a.flag, a.period from landlord_scoring_assessment a
-                      where a.tenant_id = s.tenant_id and a.subject_id = s.id
-                      order by a.period desc limit 1) la on true`;
+  left join landlord_scoring_assessment la
+    on la.tenant_id = s.tenant_id and la.period = ${LATEST_ASSESSED} and la.subject_id = s.id`;
 
 export function subjectRoutes(app: FastifyInstance, deps: PluginDeps) {
   app.get(

@@ -1,14 +1,14 @@
-import { errorResponses, type UserContext, Uuid, userContextOf } from '@civicgrid/http';
-import { badInput, conflict, forbidden, notFound } from '@civicgrid/kernel';
-import { houseUnit, moveIn, moveOut } from '@civicgrid/registry';
-import { getUnit } from '@civicgrid/tenancy';
+import { errorResponses, PersonFields, type UserContext, Uuid, userContextOf } from '@civicgrid/http';
+import { badInput, conflict, forbidden, notFound, type PluginDeps } from '@civicgrid/kernel';
+import { houseUnit, moveIn, moveOut, type ResidentInput, residentRegistry } from '@civicgrid/registry';
+import { getUnit, tenantToday } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { PERMISSIONS } from '../../common/index.ts';
-import { tenantToday } from '../score.ts';
-import { checkDate, IsoDate, iso, type SubjectRef, visibleSubject } from './shared.ts';
+import { checkDate, IsoDate, iso, mayOn, type SubjectRef, visibleSubject } from './shared.ts';
 
 const REGISTRY_READ = 'registry.resident.read';
+const REGISTRY_MANAGE = 'registry.resident.manage';
 const Str = Type.String();
 const OptStr = Type.Union([Type.String(), Type.Null()]);
 const TenantView = Type.Object({
@@ -48,8 +48,7 @@ const TenantsView = Type.Object({
 export async function landlordFor(ctx: UserContext, id: string, permission: string, what: string) {
   const subject = await visibleSubject(ctx, id, true);
   if (!subject) throw notFound('subject');
-  if (!ctx.access.can(permission, subject.ancestorIds))
-    throw forbidden(`you may ${what} only inside your own scope`);
+  if (!mayOn(ctx, permission, subject)) throw forbidden(`you may ${what} only inside your own scope`);
   return subject;
 }
 
@@ -73,6 +72,15 @@ export async function letHouse(ctx: UserContext, s: SubjectRef, houseId: string,
  * otherwise — someone else's resident is not there for her, and is not moved by her.
  */
 export async function personNow(ctx: UserContext, personId: string, field: string) {
+  const p = await livingNow(ctx, personId);
+  const unit = p ? await getUnit(ctx.tx, p.unit) : null;
+  if (!p || !unit || !ctx.access.can(REGISTRY_READ, unit.ancestorIds))
+    throw badInput(field, 'no such person in the registry where you may read it');
+  return p;
+}
+
+/** A person of the registry and where she lives now, unchecked: callers decide who may see it. */
+async function livingNow(ctx: UserContext, personId: string) {
   const [p] = await ctx.tx.query<{
     name: string;
     unit: string;
@@ -86,10 +94,7 @@ export async function personNow(ctx: UserContext, personId: string, field: strin
       where r.tenant_id = ? and r.id = ?`,
     [ctx.tx.tenantId, personId],
   );
-  const unit = p ? await getUnit(ctx.tx, p.unit) : null;
-  if (!p || !unit || !ctx.access.can(REGISTRY_READ, unit.ancestorIds))
-    throw badInput(field, 'no such person in the registry where you may read it');
-  return p;
+  return p ?? null;
 }
 
 /**
@@ -104,17 +109,72 @@ export async function residenceIn(
   on: string,
   fields: { person: string; date: string },
 ) {
-  const p = await personNow(ctx, personId, fields.person);
-  if (p.houseId === house.id && p.residenceId)
-    return { residenceId: p.residenceId, name: p.name, moved: false };
-  if (p.movedIn && on < p.movedIn)
-    throw badInput(fields.date, `is before she moved into her present home (${p.movedIn})`);
+  return moveInto(ctx, personId, await personNow(ctx, personId, fields.person), house, on, fields.date);
+}
+
+/** `residenceIn` once the caller may move her: `now` is where she lives now. */
+async function moveInto(
+  ctx: UserContext,
+  personId: string,
+  now: { name: string; residenceId: string | null; houseId: string | null; movedIn: string | null },
+  house: { id: string; unit: string },
+  on: string,
+  dateField: string,
+) {
+  if (now.houseId === house.id && now.residenceId)
+    return { residenceId: now.residenceId, personId, name: now.name, moved: false };
+  if (now.movedIn && on < now.movedIn)
+    throw badInput(dateField, `is before she moved into her present home (${now.movedIn})`);
   await moveIn(ctx.tx, personId, { houseId: house.id, orgUnitId: house.unit }, on);
+  return { residenceId: await currentResidence(ctx, personId), personId, name: now.name, moved: true };
+}
+
+const currentResidence = async (ctx: UserContext, personId: string) => {
   const [r] = await ctx.tx.query<{ id: string }>(
     'select id from residence where tenant_id = ? and resident_id = ? and moved_out is null',
     [ctx.tx.tenantId, personId],
   );
-  return { residenceId: r!.id, name: p.name, moved: true };
+  return r!.id;
+};
+
+/**
+ * A tenant given by who she is (`person`) rather than picked from the registry. Staff who may register
+ * residents where the house is (`registry.resident.manage`) register her: a newcomer, audited as the
+ * registry's own form does (her ID number registered already is a 409 naming `person.idNumber`: pick
+ * her instead). The landlord herself, on her own file (no registry rights; she holds the tenant's ID
+ * card), declares by identity: the registry's person with that ID number moves in — her name must be
+ * the one registered, else 409 on `person.name` — and anyone else is registered as a newcomer. Nothing of
+ * the registry is shown to her but that match. Refusals name `person.<field>`.
+ */
+async function tenantByIdentity(
+  ctx: UserContext,
+  deps: PluginDeps,
+  s: SubjectRef,
+  person: Omit<ResidentInput, 'houseId' | 'orgUnitId' | 'movedIn'>,
+  house: { id: string; unit: string },
+  on: string,
+) {
+  const registry = deps.services.get(residentRegistry);
+  const unit = (await getUnit(ctx.tx, house.unit))!;
+  const staff = ctx.access.can(REGISTRY_MANAGE, unit.ancestorIds);
+  const herself = s.accountId !== null && s.accountId === ctx.user.id;
+  if (!staff && !herself)
+    throw forbidden(`registering a newcomer needs ${REGISTRY_MANAGE} where the house is`);
+  if (herself && !staff) {
+    const known = await registry.findByIdNumber(ctx.tx, person.idNumber);
+    if (known) {
+      if (known.name !== person.name.trim())
+        throw conflict(
+          'identity_mismatch',
+          'the name is not the one registered with this ID number',
+          'person.name',
+        );
+      return moveInto(ctx, known.id, (await livingNow(ctx, known.id))!, house, on, 'movedIn');
+    }
+  }
+  const input = { ...person, houseId: house.id, movedIn: on };
+  const r = await registry.register(ctx.tx, input, house.unit, 'person', (e) => ctx.audit(e));
+  return { residenceId: await currentResidence(ctx, r.id), personId: r.id, name: r.name, moved: true };
 }
 
 /**
@@ -122,7 +182,7 @@ export async function residenceIn(
  * she declared and who was verified on a visit; and the visits. Declaring a tenant (moving in, through
  * the registry) and her moving out are recorded as declared by the landlord.
  */
-export function tenantRoutes(app: FastifyInstance) {
+export function tenantRoutes(app: FastifyInstance, deps: PluginDeps) {
   app.get(
     '/subjects/:id/tenants',
     {
@@ -171,18 +231,29 @@ export function tenantRoutes(app: FastifyInstance) {
     },
   );
 
-  // The landlord declares a tenant: she moves in through the registry, recorded as declared by the landlord.
+  // The landlord declares a tenant: she moves in through the registry, recorded as declared by the
+  // landlord. A tenant given by who she is (`person` instead of `personId`) is registered, or found by
+  // her ID number when the landlord declares on her own login (`tenantByIdentity`): one transaction.
   app.post(
     '/subjects/:id/tenants',
     {
-      config: { access: { kind: 'permission', permission: PERMISSIONS.subjectManage } },
+      config: { access: { kind: 'permission', permission: PERMISSIONS.tenantDeclare } },
       schema: {
         params: Type.Object({ id: Uuid }, { additionalProperties: false }),
         body: Type.Object(
-          { houseId: Uuid, personId: Uuid, movedIn: IsoDate, declaredOn: Type.Optional(IsoDate) },
+          {
+            houseId: Uuid,
+            personId: Type.Optional(Uuid),
+            person: Type.Optional(Type.Object(PersonFields, { additionalProperties: false })),
+            movedIn: IsoDate,
+            declaredOn: Type.Optional(IsoDate),
+          },
           { additionalProperties: false },
         ),
-        response: { 201: Type.Object({ residenceId: Str, moved: Type.Boolean() }), ...errorResponses },
+        response: {
+          201: Type.Object({ residenceId: Str, personId: Str, moved: Type.Boolean() }),
+          ...errorResponses,
+        },
       },
     },
     async (req, reply) => {
@@ -190,10 +261,18 @@ export function tenantRoutes(app: FastifyInstance) {
       const s = await landlordFor(
         ctx,
         (req.params as { id: string }).id,
-        PERMISSIONS.subjectManage,
-        'keep files',
+        PERMISSIONS.tenantDeclare,
+        'declare tenants',
       );
-      const b = req.body as { houseId: string; personId: string; movedIn: string; declaredOn?: string };
+      const b = req.body as {
+        houseId: string;
+        personId?: string;
+        person?: Omit<ResidentInput, 'houseId' | 'orgUnitId' | 'movedIn'>;
+        movedIn: string;
+        declaredOn?: string;
+      };
+      if (!b.personId === !b.person)
+        throw badInput('personId', 'give either personId (a person of the registry) or person (a newcomer)');
       checkDate('movedIn', b.movedIn);
       checkDate('declaredOn', b.declaredOn);
       const today = await tenantToday(ctx.tx);
@@ -201,10 +280,12 @@ export function tenantRoutes(app: FastifyInstance) {
       if (b.movedIn > today) throw badInput('movedIn', 'must not be in the future');
       if (declaredOn > today) throw badInput('declaredOn', 'must not be in the future');
       const unit = await letHouse(ctx, s, b.houseId, b.movedIn, 'houseId');
-      const r = await residenceIn(ctx, b.personId, { id: b.houseId, unit }, b.movedIn, {
-        person: 'personId',
-        date: 'movedIn',
-      });
+      const r = b.person
+        ? await tenantByIdentity(ctx, deps, s, b.person, { id: b.houseId, unit }, b.movedIn)
+        : await residenceIn(ctx, b.personId!, { id: b.houseId, unit }, b.movedIn, {
+            person: 'personId',
+            date: 'movedIn',
+          });
       const added = await ctx.tx.query(
         `insert into landlord_scoring_tenant_declaration (tenant_id, residence_id, subject_id, house_id, declared_on,
            recorded_by) values (?, ?, ?, ?, ?::date, ?) on conflict do nothing returning 1`,
@@ -220,13 +301,13 @@ export function tenantRoutes(app: FastifyInstance) {
         after: {
           residenceId: r.residenceId,
           houseId: b.houseId,
-          personId: b.personId,
+          personId: r.personId,
           movedIn: b.movedIn,
           declaredOn,
         },
       });
       reply.code(201);
-      return { residenceId: r.residenceId, moved: r.moved };
+      return { residenceId: r.residenceId, personId: r.personId, moved: r.moved };
     },
   );
 
@@ -234,7 +315,7 @@ export function tenantRoutes(app: FastifyInstance) {
   app.post(
     '/subjects/:id/tenants/:residenceId/move-out',
     {
-      config: { access: { kind: 'permission', permission: PERMISSIONS.subjectManage } },
+      config: { access: { kind: 'permission', permission: PERMISSIONS.tenantDeclare } },
       schema: {
         params: Type.Object({ id: Uuid, residenceId: Uuid }, { additionalProperties: false }),
         body: Type.Object({ movedOut: IsoDate }, { additionalProperties: false }),
@@ -244,7 +325,7 @@ export function tenantRoutes(app: FastifyInstance) {
     async (req) => {
       const ctx = userContextOf(req);
       const p = req.params as { id: string; residenceId: string };
-      const s = await landlordFor(ctx, p.id, PERMISSIONS.subjectManage, 'keep files');
+      const s = await landlordFor(ctx, p.id, PERMISSIONS.tenantDeclare, 'declare tenants');
       const { movedOut } = req.body as { movedOut: string };
       checkDate('movedOut', movedOut);
       if (movedOut > (await tenantToday(ctx.tx))) throw badInput('movedOut', 'must not be in the future');

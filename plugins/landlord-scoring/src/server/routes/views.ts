@@ -12,6 +12,8 @@ export const FileView = Type.Object({
   personId: OptStr,
   shopId: OptStr,
   orgUnitId: Str,
+  /** the landlord's own login (a tenant user), when she has one */
+  accountId: OptStr,
   registeredOn: Str,
   year: Int,
   base: Int,

@@ -1,11 +1,11 @@
 import { errorResponses, Uuid, userContextOf } from '@civicgrid/http';
 import { badInput, conflict, type PluginDeps } from '@civicgrid/kernel';
 import { moveOut } from '@civicgrid/registry';
+import { tenantToday } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { PERMISSIONS, type ScoringSettings } from '../../common/index.ts';
 import { itemOn } from '../catalogue.ts';
-import { tenantToday } from '../score.ts';
 import { checkDate, IsoDate } from './shared.ts';
 import { landlordFor, letHouse, residenceIn } from './tenants.ts';
 
@@ -63,7 +63,9 @@ const VisitResult = Type.Object({
  * `visit`; people living there unknown to the registry's residences move in; tenants gone move out.
  * Each tenant found undeclared (verified for the first time, not declared by the landlord) becomes a
  * population-management deduction on the landlord — the settings' `undeclaredTenantItem` in the
- * catalogue in force that day — with the visit as its evidence. All in the request's one transaction.
+ * catalogue in force that day — with the visit as its evidence; so does each tenant found gone (a
+ * departure the landlord did not declare: a declared one ends the residence before the visit) unless
+ * the settings' `deductUndeclaredDeparture` is off. All in the request's one transaction.
  */
 export function visitRoutes(app: FastifyInstance, deps: PluginDeps) {
   app.post(
@@ -156,9 +158,21 @@ export function visitRoutes(app: FastifyInstance, deps: PluginDeps) {
         [t, input.houseId, on, on, ctx.user.id, visitId, present, t],
       );
       const undeclared = verified.filter((v) => v.source === 'visit');
+      const settings = await deps.settings<ScoringSettings>(ctx.tx);
+      const deductions = [
+        ...undeclared.map((u) => ({
+          residenceId: u.residenceId,
+          zh: '走访核查发现未申报租客',
+          en: 'Tenant found undeclared on a visit',
+        })),
+        ...(settings.deductUndeclaredDeparture ? (input.gone ?? []) : []).map((g) => ({
+          residenceId: g.residenceId,
+          zh: '走访核查发现租客已搬离未申报',
+          en: 'Tenant gone without the departure declared',
+        })),
+      ];
       const recordIds: string[] = [];
-      if (undeclared.length) {
-        const settings = await deps.settings<ScoringSettings>(ctx.tx);
+      if (deductions.length) {
         const item = await itemOn(ctx.tx, 'landlord', settings.undeclaredTenantItem, on);
         if (item?.effect !== 'deduction')
           throw conflict(
@@ -166,7 +180,7 @@ export function visitRoutes(app: FastifyInstance, deps: PluginDeps) {
             `no landlord deduction "${settings.undeclaredTenantItem}" is in force on ${on}: a tenant admin sets the module's undeclaredTenantItem`,
             'visitedOn',
           );
-        for (const u of undeclared) {
+        for (const d of deductions) {
           const [row] = await ctx.tx.query<{ id: string }>(
             `insert into landlord_scoring_record (tenant_id, subject_id, item_id, effect, points, occurred_on, note,
                recorded_by, visit_id) values (?, ?, ?, 'deduction', ?, ?::date, ?, ?, ?) returning id`,
@@ -176,7 +190,7 @@ export function visitRoutes(app: FastifyInstance, deps: PluginDeps) {
               item.id,
               item.points,
               on,
-              `走访核查发现未申报租客：${names.get(u.residenceId) ?? ''} / Tenant found undeclared on a visit`,
+              `${d.zh}：${names.get(d.residenceId) ?? ''} / ${d.en}`,
               ctx.user.id,
               visitId,
             ],
