@@ -1,7 +1,7 @@
 import { errorResponses, userContextOf } from '@civicgrid/http';
 import { forbidden, notFound } from '@civicgrid/kernel';
 import { addPaged } from '@civicgrid/registry';
-import { tenantToday } from '@civicgrid/tenancy';
+import { TENANT_ZONE_SQL, tenantToday } from '@civicgrid/tenancy';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { PERMISSIONS, type SubjectKind } from '../../common/index.ts';
@@ -44,8 +44,7 @@ const APPEAL_HEADERS = [
 const RULE_HEADERS = ['类别', '类别（英文）', '代码', '名称', '名称（英文）', '类型', '分值', '每月上限'];
 const State = Type.Union([Type.Literal('pending'), Type.Literal('upheld'), Type.Literal('rejected')]);
 /** Times in the sheet as the tenant reads them. */
-const localTime = (col: string) =>
-  `to_char(${col} at time zone (select timezone from tenant where id = a.tenant_id), 'YYYY-MM-DD HH24:MI')`;
+const localTime = (col: string) => `to_char(${col} at time zone ${TENANT_ZONE_SQL}, 'YYYY-MM-DD HH24:MI')`;
 
 /**
  * The appeals queue and the rule catalogue as xlsx, like the subjects and results (`exports.ts`): the
