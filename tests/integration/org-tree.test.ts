@@ -1,5 +1,8 @@
-import { inSubtreeOf, inSubtrees } from '@civicgrid/tenancy';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { inSubtreeOf, inSubtrees, pathLabel } from '@civicgrid/tenancy';
+import { createBareTenant } from '@civicgrid/testing';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startApp, type TestApp } from '../support/app.ts';
 import { buildCity, type CityFixture } from '../support/fixture.ts';
 
@@ -59,6 +62,68 @@ describe('subtrees as btree ranges', () => {
       const outside = `path_key >= (select path_key from org_unit where id = ?)
         and path_key < ((select path_key from org_unit where id = ?) || 'g')`;
       expect(await rangeScan(outside, [city.units.streetA, city.units.streetA])).toBe(false);
+    });
+  });
+});
+
+describe('the tenant key', () => {
+  // Only roots carry the foreign key to tenant (through root_tenant_id); a unit below a root proves its
+  // tenant through (tenant_id, parent_id). These are the writes that must still be refused.
+  const refused = async (sql: string, params: unknown[]) => {
+    const owner = new pg.Client({ connectionString: inject('db').ownerUrl });
+    await owner.connect();
+    try {
+      return await owner.query(sql, params).then(
+        () => null,
+        (e: { code?: string; constraint?: string }) => `${e.code} ${e.constraint}`,
+      );
+    } finally {
+      await owner.end();
+    }
+  };
+  const unit = `insert into org_unit (tenant_id, id, parent_id, kind, name, path) values ($1, $2, $3, 'street', '测试', $4::ltree)`;
+
+  it('refuses a root of a tenant that does not exist, and deleting a tenant that has units', async () => {
+    const id = randomUUID();
+    expect(await refused(unit, [randomUUID(), id, null, pathLabel(id)])).toBe(
+      '23503 org_unit_root_tenant_id_fkey',
+    );
+    expect(await refused('delete from tenant where id = $1', [city.tenantId])).toMatch(/^23503 /);
+  });
+
+  it('refuses a unit under a parent of another tenant, or of no tenant', async () => {
+    const id = randomUUID();
+    const [parent] = await t.db.withTenant(city.tenantId, (tx) =>
+      tx.query<{ path: string }>(`select path::text as path from org_unit where id = ?`, [
+        city.units.streetA,
+      ]),
+    );
+    const path = `${parent!.path}.${pathLabel(id)}`;
+    const other = await createBareTenant(t.db, { prefix: 'tree', rootCode: null });
+    for (const tenantId of [other.tenantId, randomUUID()]) {
+      expect(await refused(unit, [tenantId, id, city.units.streetA, path])).toBe(
+        '23503 org_unit_tenant_id_parent_id_fkey',
+      );
+    }
+  });
+});
+
+describe('the kind index', () => {
+  it('serves a kind named as a bound parameter, for every kind but the three division levels', async () => {
+    await t.db.withTenant(city.tenantId, async (tx) => {
+      await tx.query('set local enable_seqscan = off');
+      const usesKindIndex = async (kind: string) => {
+        const plan = await tx.query(
+          `explain (format json) select id from org_unit where tenant_id = ? and kind = ?`,
+          [city.tenantId, kind],
+        );
+        return JSON.stringify(plan).includes('"Index Name":"org_unit_kind"');
+      };
+      for (const kind of ['grid', 'department', 'building'])
+        expect(await usesKindIndex(kind), kind).toBe(true);
+      // Division levels are found by code, parent or path; the index leaves them out.
+      for (const kind of ['district', 'street', 'community'])
+        expect(await usesKindIndex(kind), kind).toBe(false);
     });
   });
 });
