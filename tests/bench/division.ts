@@ -248,7 +248,7 @@ export async function benchDivision(opts: BenchDivisionOptions): Promise<Record<
     lsn = await walLsn(db);
     t0 = performance.now();
     const b = await db.withTenant(cn.tenantId, (tx: Tx) =>
-      importCountry(tx, { rootUnitId: cn.rootId, onProgress: (s) => steps.push(s) }),
+      importCountry(tx, { rootUnitId: cn.rootId, onProgress: (s) => void steps.push(s) }),
     );
     out.countryImportMs = ms(t0);
     out.countryInserted = b.inserted;

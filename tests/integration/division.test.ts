@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { type Database, openDatabase } from '@civicgrid/db';
@@ -197,6 +200,75 @@ describe('importDivision', () => {
       .catch((e: unknown) => e);
     expect((err as Error).message).toContain('330782001');
     expect(await units(tenantId)).toHaveLength(3);
+  });
+});
+
+describe('importDivision, two at once or from a faulty source', () => {
+  it('two imports of one district into one tenant at the same time give one tree', async () => {
+    const { tenantId, rootId } = await makeTenant(YIWU);
+    const both = await Promise.all(
+      [0, 1].map(() =>
+        db.withTenant(tenantId, (tx) => importDivision(tx, { rootUnitId: rootId, districtCode: YIWU })),
+      ),
+    );
+    // They took turns: the second found every code and wrote nothing.
+    expect(both.map((c) => c.inserted).sort((a, b) => a - b)).toEqual([0, 558]);
+    const all = await units(tenantId);
+    expect(all).toHaveLength(559);
+    expect(new Set(all.map((u) => u.code)).size).toBe(559);
+  });
+
+  it('fails with a 409 naming the code, writing nothing, when a unit takes a staged code mid-import', async () => {
+    const { tenantId, rootId, rootPath } = await makeTenant(YIWU);
+    const id = randomUUID();
+    const err = await db
+      .withTenant(tenantId, (tx) =>
+        importDivision(tx, {
+          rootUnitId: rootId,
+          districtCode: YIWU,
+          // After the import has read the tenant's codes, someone creates a street with 稠城街道's code.
+          onProgress: async (step) => {
+            if (step.phase !== 'staged') return;
+            await db.withTenant(tenantId, (other) =>
+              other.query(
+                `insert into org_unit (tenant_id, id, parent_id, kind, name, code, path) values (?, ?, ?, 'street', '手建', '330782001', ?::ltree)`,
+                [tenantId, id, rootId, `${rootPath}.${pathLabel(id)}`],
+              ),
+            );
+          },
+        }),
+      )
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ statusCode: 409, code: 'division_code_taken' });
+    expect((err as Error).message).toContain('330782001');
+    expect((await units(tenantId)).map((u) => u.code)).toEqual([YIWU, '330782001']);
+  });
+
+  it('fails with a 409 naming the code, writing nothing, when the source lists a code twice', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'division-'));
+    try {
+      await writeFile(join(dir, 'areas.csv'), 'code,name,cityCode,provinceCode\n330782,"义乌市",3307,33\n');
+      await writeFile(
+        join(dir, 'streets.csv'),
+        'code,name,areaCode,provinceCode,cityCode\n330782001,"稠城街道",330782,33,3307\n',
+      );
+      const village = '330782001001,"江滨社区居委会",330782001,33,3307,330782';
+      await writeFile(
+        join(dir, 'villages.csv'),
+        `code,name,streetCode,provinceCode,cityCode,areaCode\n${village}\n${village}\n`,
+      );
+      const { tenantId, rootId } = await makeTenant(YIWU);
+      const err = await db
+        .withTenant(tenantId, (tx) =>
+          importDivision(tx, { rootUnitId: rootId, districtCode: YIWU, dataDir: dir }),
+        )
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ statusCode: 409, code: 'division_code_taken' });
+      expect((err as Error).message).toContain('330782001001');
+      expect(await units(tenantId)).toHaveLength(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
