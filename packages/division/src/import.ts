@@ -1,17 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Tx } from '@civicgrid/db';
 import { AppError, conflict, notFound } from '@civicgrid/kernel';
-import type { ClientBase } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-import {
-  checkDistrictCodes,
-  type DivisionKind,
-  type DivisionScope,
-  type ReadOptions,
-  readDivisionBatches,
-} from './read.ts';
+import { checkDistrictCodes, type DivisionKind, type DivisionScope, type ReadOptions } from './read.ts';
+import { createStage, fillStage, STAGE } from './stage.ts';
 
 export interface ImportCounts {
   /** Units of each level in the source data for this import (all of them are in the tenant afterwards). */
@@ -67,12 +58,10 @@ export function importCountry(tx: Tx, opts: ImportCountryOptions): Promise<Impor
   return importDivisions(tx, { ...opts, scope: 'all' });
 }
 
-const STAGE = 'pg_temp.cg_division_stage';
 /** Codes the tenant already holds when the import starts: a re-run skips them. */
 const PRESENT = 'pg_temp.cg_division_present';
 /** The staged unit `s` has a code the tenant did not hold when the import started. */
 const ABSENT = `not exists (select 1 from ${PRESENT} x where x.code = s.code)`;
-const BATCH = 10_000;
 
 /** Parent level of each level; districts hang under the import's root. */
 const PARENT_KIND: Record<DivisionKind, DivisionKind | null> = {
@@ -122,12 +111,8 @@ export async function importDivisions(
   // The hash join of 620 k communities to their streets stays in memory; restored at the end.
   await tx.query(`select set_config('work_mem', '64MB', true)`);
   try {
-    await tx.query(`drop table if exists ${STAGE}, ${PRESENT}`);
-    await tx.query(
-      `create temp table cg_division_stage (
-         seq integer not null, kind text not null, code text not null, name text not null, parent_code text
-       ) on commit drop`,
-    );
+    await createStage(tx);
+    await tx.query(`drop table if exists ${PRESENT}`);
     await tx.query(
       `create temp table cg_division_present on commit drop as
        select code from org_unit where tenant_id = ? and code is not null`,
@@ -136,14 +121,7 @@ export async function importDivisions(
     await tx.query(`analyze ${PRESENT}`);
     const counts: Record<DivisionKind, number> = { district: 0, street: 0, community: 0 };
     let t0 = performance.now();
-    const rows = stageRows(readDivisionBatches(opts.scope, opts), counts);
-    if (opts.via !== 'insert')
-      await copyStream(
-        tx.pg,
-        `copy ${STAGE} (seq, kind, code, name, parent_code) from stdin`,
-        copyLines(rows),
-      );
-    else await insertStage(tx, rows);
+    await fillStage(tx, opts.scope, opts, counts);
     await tx.query(`analyze ${STAGE}`);
     const total = counts.district + counts.street + counts.community;
     await opts.onProgress?.({ phase: 'staged', rows: total, ms: performance.now() - t0 });
@@ -169,83 +147,6 @@ export async function importDivisions(
   } finally {
     await tx.query(`select set_config('work_mem', ?, true)`, [saved?.work_mem ?? '4MB']).catch(() => {});
   }
-}
-
-interface StagedRow {
-  seq: number;
-  kind: DivisionKind;
-  code: string;
-  name: string;
-  parentCode: string | null;
-}
-
-/** Numbers the units in reading order (parents first) and counts them per level, batch by batch. */
-async function* stageRows(
-  batches: AsyncIterable<
-    readonly { code: string; name: string; parentCode: string | null; kind: DivisionKind }[]
-  >,
-  counts: Record<DivisionKind, number>,
-): AsyncGenerator<StagedRow[]> {
-  let seq = 0;
-  for await (const batch of batches) {
-    yield batch.map((u) => {
-      counts[u.kind]++;
-      return { ...u, seq: ++seq };
-    });
-  }
-}
-
-/** COPY text format: backslash, tab, newline and carriage return escaped; `\N` is null. */
-const copyText = (v: string | null): string =>
-  v === null
-    ? '\\N'
-    : v.replace(/[\\\t\n\r]/g, (c) =>
-        c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
-      );
-
-/** The staged rows as COPY text, a chunk per batch. */
-async function* copyLines(batches: AsyncIterable<StagedRow[]>): AsyncGenerator<string> {
-  for await (const batch of batches) {
-    let buf = '';
-    for (const r of batch) {
-      buf += `${r.seq}\t${r.kind}\t${copyText(r.code)}\t${copyText(r.name)}\t${copyText(r.parentCode)}\n`;
-    }
-    yield buf;
-  }
-}
-
-/**
- * Runs `copy … from stdin` on a pg connection, feeding it `data` (strings or buffers, with backpressure).
- * Exported for tools that bulk-load next to an import (the benchmark's bare baseline uses it).
- */
-export async function copyStream(
-  client: ClientBase,
-  copySql: string,
-  data: AsyncIterable<string | Buffer> | NodeJS.ReadableStream,
-): Promise<void> {
-  const source = data instanceof Readable ? data : Readable.from(data as AsyncIterable<string | Buffer>);
-  await pipeline(source, client.query(copyFrom(copySql)));
-}
-
-async function insertStage(tx: Tx, batches: AsyncIterable<StagedRow[]>): Promise<void> {
-  let batch: StagedRow[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    await tx.query(
-      `insert into ${STAGE} (seq, kind, code, name, parent_code)
-       select r.seq, r.kind, r.code, r.name, r."parentCode"
-       from json_to_recordset(?::json) as r(seq integer, kind text, code text, name text, "parentCode" text)`,
-      [JSON.stringify(batch)],
-    );
-    batch = [];
-  };
-  for await (const rows of batches) {
-    for (const r of rows) {
-      batch.push(r);
-      if (batch.length >= BATCH) await flush();
-    }
-  }
-  await flush();
 }
 
 /**

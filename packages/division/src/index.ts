@@ -1,5 +1,4 @@
 export {
-  copyStream,
   type ImportCountryOptions,
   type ImportCounts,
   type ImportDivisionOptions,
@@ -22,3 +21,4 @@ export {
   readDivision,
   readDivisionBatches,
 } from './read.ts';
+export { copyStream } from './stage.ts';

