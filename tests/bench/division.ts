@@ -29,7 +29,7 @@ export interface BenchDivisionOptions {
   log: (line: string) => void;
   /** Subtree queries to time (default 2,000). */
   iterations?: number;
-  /** Also time the bare load into a table with org_unit's indexes (adds ~30 s; default false). */
+  /** Also time the bare load into a table with org_unit's indexes (adds ~15–30 s; default false). */
   indexedBaseline?: boolean;
 }
 
