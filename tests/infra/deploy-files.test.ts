@@ -6,9 +6,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WORKER_NODE_FLAGS } from '@civicgrid/jobs';
 import { apps, autoscaling, batch, v1 } from 'kubernetes-models';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { API_NODE_FLAGS } from '../../apps/api/src/node-flags.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const K8S = join(ROOT, 'infra/k8s/base');
@@ -130,6 +132,28 @@ describe('the image', () => {
       const cmd = JSON.parse(stage!.match(/^CMD (\[.*\])$/m)![1]!) as string[];
       const entry = cmd.find((a) => a.endsWith('.ts'))!;
       expect(existsSync(join(ROOT, entry)), entry).toBe(true);
+    }
+  });
+
+  it('starts the API and the worker with their V8 flags, as their start scripts do', () => {
+    const stages = dockerfile.split(/^FROM /m).slice(1);
+    const cmdOf = (target: string) =>
+      JSON.parse(
+        stages.find((st) => st.startsWith(`runtime AS ${target}\n`))!.match(/^CMD (\[.*\])$/m)![1]!,
+      ) as string[];
+    const startOf = (app: string) =>
+      (JSON.parse(read(`apps/${app}/package.json`)) as { scripts: { start: string } }).scripts.start.split(
+        ' ',
+      );
+    for (const [app, flags] of [
+      ['api', API_NODE_FLAGS],
+      ['worker', WORKER_NODE_FLAGS],
+    ] as const) {
+      expect(flags.length, app).toBeGreaterThan(0);
+      for (const flag of flags) {
+        expect(cmdOf(app), app).toContain(flag);
+        expect(startOf(app), app).toContain(flag);
+      }
     }
   });
 });
