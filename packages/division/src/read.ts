@@ -95,19 +95,26 @@ export function parseCsvLine(line: string): string[] {
   return out;
 }
 
-/** A CSV file's column names (its first line, byte-order mark dropped). */
+/** A header line's column names, byte-order mark dropped. */
+const headerOf = (line: string): string[] => parseCsvLine(line.replace(/^\uFEFF/, '').trim());
+
+/** Where each of `columns` sits in `header`: an error naming the file and the column when one is missing. */
+export function columnIndexes(file: string, header: readonly string[], columns: readonly string[]): number[] {
+  return columns.map((c) => {
+    const k = header.indexOf(c);
+    if (k < 0) throw new Error(`${file}: no column "${c}" in the header (${header.join(',')})`);
+    return k;
+  });
+}
+
+/** A CSV file's column names (its first line). */
 export async function csvHeader(file: string): Promise<string[]> {
   let head = '';
   for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 4096 })) {
     head += chunk as string;
     if (head.includes('\n')) break;
   }
-  return parseCsvLine(
-    head
-      .split('\n')[0]!
-      .replace(/^\uFEFF/, '')
-      .trim(),
-  );
+  return headerOf(head.split('\n')[0]!);
 }
 
 /**
@@ -135,12 +142,7 @@ async function* csvBatches(
       i = j + 1;
       if (line.endsWith('\r')) line = line.slice(0, -1);
       if (index === undefined) {
-        const header = parseCsvLine(line.replace(/^\uFEFF/, '').trim());
-        index = columns.map((c) => {
-          const k = header.indexOf(c);
-          if (k < 0) throw new Error(`${file}: no column "${c}" in the header (${header.join(',')})`);
-          return k;
-        });
+        index = columnIndexes(file, headerOf(line), columns);
       } else if (line.length > 0 && (!keep || keep(line))) {
         const fields = parseCsvLine(line);
         out.push(index.map((k) => fields[k] ?? ''));

@@ -6,6 +6,7 @@ import type { Tx } from '@civicgrid/db';
 import type { ClientBase } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import {
+  columnIndexes,
   csvHeader,
   DIVISION_FILES,
   type DivisionKind,
@@ -86,14 +87,10 @@ async function stageFiles(tx: Tx, dataDir: string | undefined, counts: Record<Di
   for (const { file, kind, parent } of DIVISION_FILES) {
     const path = join(dir, file);
     const header = await csvHeader(path);
-    const columns: (string | null)[] = header.map((c) =>
-      c === 'code' || c === 'name' ? c : c === parent ? 'parent_code' : null,
+    const [code, name, parentAt] = columnIndexes(path, header, ['code', 'name', ...(parent ? [parent] : [])]);
+    const target = header.map((_, i) =>
+      i === code ? 'code' : i === name ? 'name' : i === parentAt ? 'parent_code' : `spare_${i}`,
     );
-    for (const need of ['code', 'name', ...(parent ? ['parent_code'] : [])]) {
-      if (!columns.includes(need))
-        throw new Error(`${path}: no column for ${need} in the header (${header.join(',')})`);
-    }
-    const target = columns.map((c, i) => c ?? `spare_${i}`);
     for (; spare < header.length; spare++)
       await tx.query(`alter table ${STAGE} add column spare_${spare} text`);
     await tx.query(`alter table ${STAGE} alter column kind set default '${kind}'`);
