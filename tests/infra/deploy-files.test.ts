@@ -119,28 +119,25 @@ describe('the compose file', () => {
 });
 
 describe('the image', () => {
-  const dockerfile = read('infra/docker/Dockerfile');
+  const stages = read('infra/docker/Dockerfile')
+    .split(/^FROM /m)
+    .slice(1);
+  const stageOf = (target: string) => stages.find((st) => st.startsWith(`runtime AS ${target}\n`));
+  const cmdOf = (stage: string) => JSON.parse(stage.match(/^CMD (\[.*\])$/m)![1]!) as string[];
 
   it('runs every target as the unprivileged node user, each on an entry that exists', () => {
-    const stages = dockerfile.split(/^FROM /m).slice(1);
     const runtime = stages.find((st) => / AS runtime\b/.test(st))!;
     expect(runtime).toMatch(/^USER node$/m);
     for (const target of ['api', 'worker', 'migrate']) {
-      const stage = stages.find((st) => st.startsWith(`runtime AS ${target}\n`));
+      const stage = stageOf(target);
       expect(stage, target).toBeDefined();
       expect(stage).not.toMatch(/^USER root/m);
-      const cmd = JSON.parse(stage!.match(/^CMD (\[.*\])$/m)![1]!) as string[];
-      const entry = cmd.find((a) => a.endsWith('.ts'))!;
+      const entry = cmdOf(stage!).find((a) => a.endsWith('.ts'))!;
       expect(existsSync(join(ROOT, entry)), entry).toBe(true);
     }
   });
 
   it('starts the API and the worker with their V8 flags, as their start scripts do', () => {
-    const stages = dockerfile.split(/^FROM /m).slice(1);
-    const cmdOf = (target: string) =>
-      JSON.parse(
-        stages.find((st) => st.startsWith(`runtime AS ${target}\n`))!.match(/^CMD (\[.*\])$/m)![1]!,
-      ) as string[];
     const startOf = (app: string) =>
       (JSON.parse(read(`apps/${app}/package.json`)) as { scripts: { start: string } }).scripts.start.split(
         ' ',
@@ -151,7 +148,7 @@ describe('the image', () => {
     ] as const) {
       expect(flags.length, app).toBeGreaterThan(0);
       for (const flag of flags) {
-        expect(cmdOf(app), app).toContain(flag);
+        expect(cmdOf(stageOf(app)!), app).toContain(flag);
         expect(startOf(app), app).toContain(flag);
       }
     }
